@@ -1,0 +1,1 @@
+export * as crypto from './lib/crypto'

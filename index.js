@@ -1,0 +1,6 @@
+'use strict'
+// ghostkit: each module loads on first use, so `require('ghostkit')` stays cheap.
+Object.defineProperty(exports, 'crypto', {
+  enumerable: true,
+  get: () => require('./lib/crypto.js'),
+})
