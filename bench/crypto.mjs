@@ -1,5 +1,5 @@
 // ghostkit/crypto against node:crypto, @noble/curves + @noble/hashes, libsecp256k1 (the
-// `secp256k1` binding), `blake3` and hash-wasm. Workloads and targets: shared/docs/BENCH.md.
+// `secp256k1` binding) and hash-wasm. Workloads and targets: shared/docs/BENCH.md.
 // Every competitor uses its fastest idiomatic API: KeyObjects / SecretKey objects made once
 // for signing, crypto.hash() one-shots, reusable hash-wasm hashers.
 //
@@ -27,18 +27,8 @@ const ARGON2 = { t: 3, m: 64 * 1024, p: 1, dkLen: 32 }
 
 const b64url = (b) => Buffer.from(b).toString('base64url')
 
-// The `blake3` package is optional: a missing anchor is reported, not faked.
-async function loadBlake3Package(unavailable) {
-  try {
-    const mod = await import('blake3')
-    const hash = mod.hash ?? mod.default?.hash
-    if (typeof hash !== 'function') throw new Error('no hash() export')
-    return hash
-  } catch (err) {
-    unavailable.push(`blake3 (npm): ${err.code ?? err.message}`)
-    return null
-  }
-}
+// BLAKE3's anchors are hash-wasm and @noble/hashes: the `blake3` npm package cannot be
+// installed (blake3@3 depends on a blake3-wasm version that is not on the registry).
 
 // Fail loudly if libsecp256k1's native binding is missing: `secp256k1` silently falls back
 // to elliptic.js, which is not the anchor BENCH.md means.
@@ -171,7 +161,7 @@ function signatureCases(gk) {
   ]
 }
 
-async function hashCases(gk, blake3Package) {
+async function hashCases(gk) {
   const hashWasmBlake3 = await hashWasm.createBLAKE3()
   const hashWasmKeccak = await hashWasm.createKeccak(256)
   const viaHasher = (h, data) => {
@@ -184,7 +174,7 @@ async function hashCases(gk, blake3Package) {
     { label: 'SHA-512', ghostkit: gk.sha512, node: 'sha512', noble: nobleSha512 },
     { label: 'SHA3-256', ghostkit: gk.sha3_256, node: 'sha3-256', noble: nobleSha3_256 },
     { label: 'Keccak-256', ghostkit: gk.keccak_256, noble: nobleKeccak256, hashWasm: hashWasmKeccak },
-    { label: 'BLAKE3', ghostkit: gk.blake3, noble: nobleBlake3, hashWasm: hashWasmBlake3, npm: blake3Package },
+    { label: 'BLAKE3', ghostkit: gk.blake3, noble: nobleBlake3, hashWasm: hashWasmBlake3 },
   ]
   const cases = []
   for (const [sizeLabel, bytes] of [['64 B', 64], ['1 MiB', MiB]]) {
@@ -192,7 +182,6 @@ async function hashCases(gk, blake3Package) {
     for (const a of algorithms) {
       const competitors = [{ name: 'ghostkit', anchor: 'ghostkit', fn: () => a.ghostkit(data) }]
       if (a.node) competitors.push({ name: 'node:crypto', anchor: 'node', fn: () => nodeCrypto.hash(a.node, data, 'buffer') })
-      if (a.npm) competitors.push({ name: 'blake3 (npm)', anchor: 'blake3', fn: () => a.npm(data) })
       if (a.hashWasm) competitors.push({ name: 'hash-wasm', anchor: 'hash-wasm', fn: () => viaHasher(a.hashWasm, data) })
       competitors.push({ name: '@noble/hashes', anchor: 'noble', fn: () => a.noble(data) })
       cases.push({ name: `${a.label} ${sizeLabel}`, bytes, competitors })
@@ -305,17 +294,14 @@ function argon2Case(gk) {
 /** The crypto benchmark definition, for bench/run.mjs. */
 export async function define() {
   const gk = require('../lib/crypto.js')
-  const unavailable = []
-  const blake3Package = await loadBlake3Package(unavailable)
   const info = { 'ghostkit cpuLevel': gk.cpuLevel }
-  if (unavailable.length) info['anchors unavailable'] = unavailable.join('; ')
   return {
     module: 'crypto',
     targets: TARGETS,
     info,
     cases: [
       ...signatureCases(gk),
-      ...(await hashCases(gk, blake3Package)),
+      ...(await hashCases(gk)),
       ...aeadCases(gk),
       ...keyAgreementAndMacCases(gk),
       argon2Case(gk),

@@ -152,7 +152,7 @@ export const blake3: {
 export type HashName = 'sha256' | 'sha512'
 
 export function hmac(hash: HashName, key: Bytes, message: Bytes): Uint8Array
-/** RFC 5869. salt/info may be omitted. 1 <= length <= 255 * digest length. */
+/** RFC 5869. salt/info may be omitted. 1 <= length <= 255 * digest length (else RangeError ERR_GHOSTKIT_CRYPTO_PARAMS). */
 export function hkdf(hash: HashName, ikm: Bytes, salt: Bytes | undefined, info: Bytes | undefined, length: number): Uint8Array
 
 export interface Pbkdf2Options { c: number; dkLen: number }

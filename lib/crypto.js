@@ -143,6 +143,7 @@ class SecretKey {
 }
 
 function keyAlgorithm(algorithm) {
+  if (typeof algorithm !== 'string') throw typeError(`algorithm must be a string, got ${describe(algorithm)}`)
   const id = ALGORITHMS[algorithm]
   if (id === undefined) {
     throw rangeError(`algorithm must be one of ${Object.keys(ALGORITHMS).join(', ')}, got ${String(algorithm)}`, 'ERR_GHOSTKIT_INVALID_ARG_VALUE')
@@ -156,6 +157,7 @@ function keyHandle(secretKey, algorithm) {
     if (secretKey.algorithm !== algorithm) {
       throw new CryptoError(`secret key: a ${secretKey.algorithm} key cannot be used for ${algorithm}`, 'ERR_GHOSTKIT_CRYPTO_INVALID_KEY')
     }
+    if (secretKey.disposed) throw fromStatus(-10, algorithm)
     return nativeOf(secretKey)
   }
   bytesOfLength(secretKey, 32, 'secret key')
@@ -274,6 +276,7 @@ Object.freeze(blake3)
 const MAC_HASHES = { sha256: [1, 32], sha512: [2, 64] }
 
 function macHash(name) {
+  if (typeof name !== 'string') throw typeError(`hash must be a string ('sha256' or 'sha512'), got ${describe(name)}`)
   const entry = MAC_HASHES[name]
   if (entry === undefined) {
     throw rangeError(`hash must be 'sha256' or 'sha512', got ${String(name)}`, 'ERR_GHOSTKIT_INVALID_ARG_VALUE')
@@ -293,7 +296,7 @@ function hmac(hash, key, message) {
 function hkdf(hash, ikm, salt, info, length) {
   const [id, outputLen] = macHash(hash)
   bytes(ikm, 'ikm')
-  integer(length, 'length', 1, 255 * outputLen, 'ERR_GHOSTKIT_CRYPTO_LENGTH')
+  integer(length, 'length', 1, 255 * outputLen, 'ERR_GHOSTKIT_CRYPTO_PARAMS')
   const out = new Uint8Array(length)
   check(native.hkdfInto(id, ikm, optionalBytes(salt, 'salt'), optionalBytes(info, 'info'), out), 'hkdf')
   return out
@@ -433,6 +436,7 @@ function publicKeyBytes(publicKey) {
 const FORMATS = ['compact', 'recovered', 'der']
 
 function signatureFormat(format) {
+  if (format !== undefined && typeof format !== 'string') throw typeError(`format must be a string, got ${describe(format)}`)
   if (format !== undefined && !FORMATS.includes(format)) {
     throw rangeError(`format must be one of ${FORMATS.join(', ')}, got ${String(format)}`, 'ERR_GHOSTKIT_INVALID_ARG_VALUE')
   }

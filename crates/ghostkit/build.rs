@@ -187,15 +187,24 @@ fn build_level(
             .arg("build-lib")
             // Per-module options come before the `-M` they apply to.
             .args(["-O", &optimize, "-target", target, "-mcpu", level.mcpu])
-            .args(["-fPIC", "-fno-stack-check", "-fno-compiler-rt"])
+            .args([
+                "-fPIC",
+                "-fno-stack-check",
+                "-fno-compiler-rt",
+                "-fno-ubsan-rt",
+            ])
             .args(["--dep", "zcrypto_h", "--dep", "build_options"])
             .arg(format!(
                 "-Mroot={}",
                 zig_dir.join("src/crypto/export.zig").display()
             ))
-            .args(["-O", &optimize, "-target", target, "-mcpu", level.mcpu, "-fPIC"])
+            .args([
+                "-O", &optimize, "-target", target, "-mcpu", level.mcpu, "-fPIC",
+            ])
             .arg(format!("-Mzcrypto_h={}", header_zig.display()))
-            .args(["-O", &optimize, "-target", target, "-mcpu", level.mcpu, "-fPIC"])
+            .args([
+                "-O", &optimize, "-target", target, "-mcpu", level.mcpu, "-fPIC",
+            ])
             .arg(format!("-Mbuild_options={}", options.display()))
             .arg("--name")
             .arg(format!("zcrypto_{}", level.name))

@@ -12,7 +12,8 @@
  *  - returns a ZC_* status code (0 = success, negative = error), except where noted;
  *  - never allocates on the caller's behalf except argon2id (its own scratch, freed);
  *  - output buffers never overlap inputs; lengths are checked, never trusted;
- *  - on any error, output buffers hold no secret material (they are zeroed).
+ *  - on any error, output buffers hold no secret material (they are zeroed);
+ *  - a hash state is used only with the table that initialised it.
  */
 #ifndef ZCRYPTO_H
 #define ZCRYPTO_H
@@ -109,7 +110,8 @@ typedef struct zc_api {
 
     /* --- Ed25519 (RFC 8032) --- */
     /* secret_key is the 64-byte seed || public key form; seed-only callers derive it with
-     * ed25519_public_key first. */
+     * ed25519_public_key first. The public half is trusted, not checked: the caller must
+     * guarantee it belongs to the seed (a mismatched one makes signatures that leak the key). */
     int (*ed25519_public_key)(const uint8_t *seed /* 32 */, uint8_t *public_key /* 32 */);
     int (*ed25519_sign)(const uint8_t *secret_key /* 64 */, const uint8_t *msg, size_t msg_len,
                         uint8_t *signature /* 64 */);
@@ -119,7 +121,8 @@ typedef struct zc_api {
                           const uint8_t *signature /* 64 */);
 
     /* --- secp256k1 --- */
-    /* Public keys are SEC1: 33 bytes compressed or 65 bytes uncompressed (out_len selects). */
+    /* Public keys are SEC1: 33 bytes compressed or 65 bytes uncompressed (out_len selects).
+     * An input public key of any other length is ZC_ERR_INVALID_KEY. */
     int (*secp256k1_public_key)(const uint8_t *secret_key /* 32 */, uint8_t *out, size_t out_len);
     /* Validates a SEC1 public key (33 or 65 bytes, on the curve, not infinity) and re-encodes it
      * into out (out_len 33 or 65). */
@@ -127,7 +130,8 @@ typedef struct zc_api {
                                         uint8_t *out, size_t out_len);
     /* ECDSA over a 32-byte digest. Nonce: RFC 6979 (HMAC-SHA256), with the optional 32 bytes of
      * extra entropy appended to the seed as libsecp256k1 does. The signature is compact r || s,
-     * always low-S; recovery_id (0..3) receives the recovery id of the low-S signature. */
+     * always low-S; recovery_id (0..3, may be NULL) receives the recovery id of the low-S
+     * signature. */
     int (*secp256k1_sign)(const uint8_t *secret_key /* 32 */, const uint8_t *digest /* 32 */,
                           const uint8_t *extra_entropy /* 32 or NULL */,
                           uint8_t *signature /* 64 */, uint8_t *recovery_id);

@@ -9,9 +9,8 @@ const build_options = @import("build_options");
 const zcrypto = @import("zcrypto.zig");
 
 /// No code path may panic (inputs are validated, std errors are mapped). Should
-/// one be reached anyway, trap instead of linking std's stack-trace printer
-/// (DWARF reader, stderr, Io runtime): it triples the code size and pulls in
-/// symbols the host must provide.
+/// one be reached anyway, trap: this keeps std's stack-trace printer (DWARF
+/// reader, stderr, Io runtime) and the libc symbols it needs out of the archive.
 pub const panic = std.debug.no_panic;
 
 const level: [:0]const u8 = std.fmt.comptimePrint("{s}", .{build_options.level});

@@ -51,27 +51,27 @@ pub fn hmac(alg: c_int, key: [*c]const u8, key_len: usize, msg: [*c]const u8, ms
 // ---------------------------------------------------------------------------
 // HKDF (RFC 5869)
 
-fn hkdfImpl(alg: c_int, ikm: []const u8, salt: []const u8, info: []const u8, out: [*c]u8, out_len: usize) Error!void {
-    switch (try parseMacAlg(alg)) {
-        inline else => |a| {
-            const K = std.crypto.kdf.hkdf.Hkdf(Hmac(a));
+fn hkdfImpl(alg: c_int, ikm: [*c]const u8, ikm_len: usize, salt: [*c]const u8, salt_len: usize, info: [*c]const u8, info_len: usize, out: [*c]u8, out_len: usize) Error!void {
+    const a = try parseMacAlg(alg);
+    const key_material = try common.in(ikm, ikm_len);
+    const s = try common.in(salt, salt_len);
+    const ctx = try common.in(info, info_len);
+    switch (a) {
+        inline else => |ca| {
+            const K = std.crypto.kdf.hkdf.Hkdf(Hmac(ca));
             // expand() asserts the RFC bound; check it here so no input can trip it.
             if (out_len == 0 or out_len > 255 * K.prk_length) return error.Length;
             const dst = try common.out(out, out_len);
-            var prk = K.extract(salt, ikm);
+            var prk = K.extract(s, key_material);
             defer std.crypto.secureZero(u8, &prk);
-            K.expand(dst, info, prk);
+            K.expand(dst, ctx, prk);
         },
     }
 }
 
 pub fn hkdf(alg: c_int, ikm: [*c]const u8, ikm_len: usize, salt: [*c]const u8, salt_len: usize, info: [*c]const u8, info_len: usize, out: [*c]u8, out_len: usize) callconv(.c) c_int {
-    const r = hkdfArgs(alg, ikm, ikm_len, salt, salt_len, info, info_len, out, out_len);
+    const r = hkdfImpl(alg, ikm, ikm_len, salt, salt_len, info, info_len, out, out_len);
     return common.resultWipe(r, out, out_len);
-}
-
-fn hkdfArgs(alg: c_int, ikm: [*c]const u8, ikm_len: usize, salt: [*c]const u8, salt_len: usize, info: [*c]const u8, info_len: usize, out: [*c]u8, out_len: usize) Error!void {
-    return hkdfImpl(alg, try common.in(ikm, ikm_len), try common.in(salt, salt_len), try common.in(info, info_len), out, out_len);
 }
 
 // ---------------------------------------------------------------------------
@@ -119,25 +119,23 @@ fn pbkdf2Hmac(comptime alg: MacAlg, dk: []u8, password: []const u8, salt: []cons
     }
 }
 
-fn pbkdf2Impl(alg: c_int, password: []const u8, salt: []const u8, iterations: u32, out: [*c]u8, out_len: usize) Error!void {
+fn pbkdf2Impl(alg: c_int, password: [*c]const u8, password_len: usize, salt: [*c]const u8, salt_len: usize, iterations: u32, out: [*c]u8, out_len: usize) Error!void {
     const a = try parseMacAlg(alg);
+    const pw = try common.in(password, password_len);
+    const s = try common.in(salt, salt_len);
     if (iterations < 1) return error.Params;
     // The block counter is 32 bits; the header bounds out_len to 2^32 - 1.
     if (out_len == 0 or out_len > std.math.maxInt(u32)) return error.Length;
     const dk = try common.out(out, out_len);
     switch (a) {
-        inline else => |ca| pbkdf2Hmac(ca, dk, password, salt, iterations),
+        inline else => |ca| pbkdf2Hmac(ca, dk, pw, s, iterations),
     }
 }
 
 pub fn pbkdf2(alg: c_int, password: [*c]const u8, password_len: usize, salt: [*c]const u8, salt_len: usize, iterations: u32, out: [*c]u8, out_len: usize) callconv(.c) c_int {
-    const r = pbkdf2Args(alg, password, password_len, salt, salt_len, iterations, out, out_len);
+    const r = pbkdf2Impl(alg, password, password_len, salt, salt_len, iterations, out, out_len);
     // A length over the 32-bit bound cannot describe a real buffer: leave it alone.
     return common.resultWipe(r, out, if (out_len <= std.math.maxInt(u32)) out_len else 0);
-}
-
-fn pbkdf2Args(alg: c_int, password: [*c]const u8, password_len: usize, salt: [*c]const u8, salt_len: usize, iterations: u32, out: [*c]u8, out_len: usize) Error!void {
-    return pbkdf2Impl(alg, try common.in(password, password_len), try common.in(salt, salt_len), iterations, out, out_len);
 }
 
 // ---------------------------------------------------------------------------
@@ -147,7 +145,7 @@ const max_m_cost_kib: u32 = 4 * 1024 * 1024; // 4 GiB
 
 /// Argon2id with optional secret and associated data (the C API passes none;
 /// the RFC 9106 test vector needs both).
-fn argon2id(out: []u8, password: []const u8, salt: []const u8, t_cost: u32, m_cost_kib: u32, parallelism: u32, secret: ?[]const u8, ad: ?[]const u8) Error!void {
+fn argon2idFull(out: []u8, password: []const u8, salt: []const u8, t_cost: u32, m_cost_kib: u32, parallelism: u32, secret: ?[]const u8, ad: ?[]const u8) Error!void {
     if (t_cost < 1 or parallelism < 1 or parallelism > 255) return error.Params;
     if (m_cost_kib < 8 * parallelism or m_cost_kib > max_m_cost_kib) return error.Params;
     if (salt.len < 8 or out.len < 4) return error.Params;
@@ -169,15 +167,15 @@ fn argon2id(out: []u8, password: []const u8, salt: []const u8, t_cost: u32, m_co
     };
 }
 
-fn argon2idArgs(password: [*c]const u8, password_len: usize, salt: [*c]const u8, salt_len: usize, t_cost: u32, m_cost_kib: u32, parallelism: u32, out: [*c]u8, out_len: usize) Error!void {
+fn argon2idImpl(password: [*c]const u8, password_len: usize, salt: [*c]const u8, salt_len: usize, t_cost: u32, m_cost_kib: u32, parallelism: u32, out: [*c]u8, out_len: usize) Error!void {
     const pw = try common.in(password, password_len);
     const s = try common.in(salt, salt_len);
     const dst = try common.out(out, out_len);
-    return argon2id(dst, pw, s, t_cost, m_cost_kib, parallelism, null, null);
+    return argon2idFull(dst, pw, s, t_cost, m_cost_kib, parallelism, null, null);
 }
 
-pub fn argon2idC(password: [*c]const u8, password_len: usize, salt: [*c]const u8, salt_len: usize, t_cost: u32, m_cost_kib: u32, parallelism: u32, out: [*c]u8, out_len: usize) callconv(.c) c_int {
-    const r = argon2idArgs(password, password_len, salt, salt_len, t_cost, m_cost_kib, parallelism, out, out_len);
+pub fn argon2id(password: [*c]const u8, password_len: usize, salt: [*c]const u8, salt_len: usize, t_cost: u32, m_cost_kib: u32, parallelism: u32, out: [*c]u8, out_len: usize) callconv(.c) c_int {
+    const r = argon2idImpl(password, password_len, salt, salt_len, t_cost, m_cost_kib, parallelism, out, out_len);
     return common.resultWipe(r, out, out_len);
 }
 
@@ -243,7 +241,7 @@ test "Argon2id RFC 9106 vector (secret and ad, through the internal entry point)
     const secret: [8]u8 = @splat(0x03);
     const ad: [12]u8 = @splat(0x04);
     var out: [32]u8 = undefined;
-    try argon2id(&out, &password, &salt, 3, 32, 4, &secret, &ad);
+    try argon2idFull(&out, &password, &salt, 3, 32, 4, &secret, &ad);
     try testing.expectEqualSlices(u8, &hex("0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659"), &out);
 }
 
@@ -257,21 +255,21 @@ test "Argon2id reference vectors without secret (C API)" {
     };
     inline for (cases) |c| {
         var out: [24]u8 = undefined;
-        try testing.expectEqual(h.ZC_OK, argon2idC("password", 8, "somesalt", 8, c[0], c[1], c[2], &out, out.len));
+        try testing.expectEqual(h.ZC_OK, argon2id("password", 8, "somesalt", 8, c[0], c[1], c[2], &out, out.len));
         try testing.expectEqualSlices(u8, &hex(c[3]), &out);
     }
 }
 
 test "Argon2id parameter checks" {
     var out: [32]u8 = @splat(0xaa);
-    try testing.expectEqual(h.ZC_ERR_PARAMS, argon2idC("pw", 2, "somesalt", 8, 0, 64, 1, &out, 32));
-    try testing.expectEqual(h.ZC_ERR_PARAMS, argon2idC("pw", 2, "somesalt", 8, 1, 64, 0, &out, 32));
-    try testing.expectEqual(h.ZC_ERR_PARAMS, argon2idC("pw", 2, "somesalt", 8, 1, 64 * 256, 256, &out, 32));
-    try testing.expectEqual(h.ZC_ERR_PARAMS, argon2idC("pw", 2, "somesalt", 8, 1, 15, 2, &out, 32));
-    try testing.expectEqual(h.ZC_ERR_PARAMS, argon2idC("pw", 2, "somesalt", 8, 1, max_m_cost_kib + 1, 1, &out, 32));
-    try testing.expectEqual(h.ZC_ERR_PARAMS, argon2idC("pw", 2, "short", 5, 1, 64, 1, &out, 32));
-    try testing.expectEqual(h.ZC_ERR_PARAMS, argon2idC("pw", 2, "somesalt", 8, 1, 64, 1, &out, 3));
+    try testing.expectEqual(h.ZC_ERR_PARAMS, argon2id("pw", 2, "somesalt", 8, 0, 64, 1, &out, 32));
+    try testing.expectEqual(h.ZC_ERR_PARAMS, argon2id("pw", 2, "somesalt", 8, 1, 64, 0, &out, 32));
+    try testing.expectEqual(h.ZC_ERR_PARAMS, argon2id("pw", 2, "somesalt", 8, 1, 64 * 256, 256, &out, 32));
+    try testing.expectEqual(h.ZC_ERR_PARAMS, argon2id("pw", 2, "somesalt", 8, 1, 15, 2, &out, 32));
+    try testing.expectEqual(h.ZC_ERR_PARAMS, argon2id("pw", 2, "somesalt", 8, 1, max_m_cost_kib + 1, 1, &out, 32));
+    try testing.expectEqual(h.ZC_ERR_PARAMS, argon2id("pw", 2, "short", 5, 1, 64, 1, &out, 32));
+    try testing.expectEqual(h.ZC_ERR_PARAMS, argon2id("pw", 2, "somesalt", 8, 1, 64, 1, &out, 3));
     try testing.expectEqualSlices(u8, &@as([3]u8, @splat(0)), out[0..3]);
-    try testing.expectEqual(h.ZC_ERR_LENGTH, argon2idC(null, 2, "somesalt", 8, 1, 64, 1, &out, 32));
-    try testing.expectEqual(h.ZC_OK, argon2idC(null, 0, "somesalt", 8, 1, 16, 2, &out, 32));
+    try testing.expectEqual(h.ZC_ERR_LENGTH, argon2id(null, 2, "somesalt", 8, 1, 64, 1, &out, 32));
+    try testing.expectEqual(h.ZC_OK, argon2id(null, 0, "somesalt", 8, 1, 16, 2, &out, 32));
 }

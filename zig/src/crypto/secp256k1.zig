@@ -198,7 +198,7 @@ fn signDigest(sk: *const [32]u8, digest: *const [32]u8, extra: ?*const [32]u8) E
     seed[0..32].* = sk.*;
     seed[32..64].* = z.toBytes(.big);
     if (extra) |e| seed[64..96].* = e.*;
-    var drbg = Rfc6979.init(seed[0 .. if (extra != null) 96 else 64]);
+    var drbg = Rfc6979.init(seed[0..if (extra != null) 96 else 64]);
     defer drbg.wipe();
     while (true) {
         var k = drbg.next();
@@ -312,7 +312,6 @@ fn ecdhImpl(secret_key: [*c]const u8, public_key: [*c]const u8, public_key_len: 
 pub fn ecdh(secret_key: [*c]const u8, public_key: [*c]const u8, public_key_len: usize, out: [*c]u8, out_len: usize) callconv(.c) c_int {
     return common.resultWipe(ecdhImpl(secret_key, public_key, public_key_len, out, out_len), out, out_len);
 }
-
 
 // ---------------------------------------------------------------------------
 // Tests

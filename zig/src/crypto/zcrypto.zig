@@ -35,7 +35,7 @@ pub fn api(comptime level: [*:0]const u8) h.zc_api {
         .hmac = kdf.hmac,
         .hkdf = kdf.hkdf,
         .pbkdf2 = kdf.pbkdf2,
-        .argon2id = kdf.argon2idC,
+        .argon2id = kdf.argon2id,
 
         .aead_seal = aead.seal,
         .aead_open = aead.open,

@@ -43,13 +43,11 @@ fn checksum(address: &[u8]) -> String {
     out
 }
 
-/// The EIP-55 form of a 40-hex-digit address (with or without `0x`). `None` for
+/// The EIP-55 form of a 40-hex-digit address (with or without `0x`; `0X` is refused, as
+/// ethers does). `None` for
 /// anything else, and for a mixed-case address whose checksum is wrong (as ethers).
 pub fn checksum_address(address: &str) -> Option<String> {
-    let hex = address
-        .strip_prefix("0x")
-        .or_else(|| address.strip_prefix("0X"))
-        .unwrap_or(address);
+    let hex = address.strip_prefix("0x").unwrap_or(address);
     if hex.len() != 40 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
