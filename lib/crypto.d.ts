@@ -13,6 +13,7 @@
  * - CryptoError `ERR_GHOSTKIT_CRYPTO_AUTH`      — AEAD open failed (no plaintext returned)
  * - CryptoError `ERR_GHOSTKIT_CRYPTO_WEAK_KEY`  — an all-zero shared secret
  * - CryptoError `ERR_GHOSTKIT_CRYPTO_DISPOSED`  — a SecretKey used after dispose()
+ * - CryptoError `ERR_GHOSTKIT_CRYPTO_HASH_FINISHED` — a streaming hash used after digest()
  * `verify` functions return false for a bad signature and never throw for it.
  */
 
@@ -113,7 +114,8 @@ export const x25519: {
   getSharedSecret(secretKey: Bytes | SecretKey, publicKey: Bytes): Uint8Array
 }
 
-/** A streaming hash, node:crypto / @noble habits. digest() may be called once. */
+/** A streaming hash, node:crypto / @noble habits. digest() may be called once: a second
+ *  digest(), update() or clone() throws CryptoError ERR_GHOSTKIT_CRYPTO_HASH_FINISHED. */
 export interface Hash {
   update(data: Bytes): this
   digest(): Uint8Array

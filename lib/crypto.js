@@ -209,7 +209,9 @@ class Hash {
   }
 
   clone() {
-    return new Hash(constructing, this.#state.copy(), this.#outputLen, this.#name)
+    const state = this.#state.copy()
+    if (state === null) throw fromStatus(-11, `${this.#name}.clone`)
+    return new Hash(constructing, state, this.#outputLen, this.#name)
   }
 }
 

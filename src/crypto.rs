@@ -99,38 +99,58 @@ pub fn hash_into(algorithm: u32, data: &[u8], mut out: Uint8ArraySlice) -> i32 {
     }
 }
 
+/// Tells V8 about `bytes` of native memory held by a JS object, so that its garbage
+/// collector weighs the object by what it really costs.
+fn report_external(env: &Env, delta_bytes: i64) {
+    // Only a hint to the GC: failing to give it loses nothing.
+    let _ = env.adjust_external_memory(delta_bytes);
+}
+
 /// A streaming hash; `None` once the digest was taken.
-#[napi]
+#[napi(custom_finalize)]
 pub struct NativeHasher {
     state: Option<hash::Hasher>,
+    external_bytes: usize,
+}
+
+impl NativeHasher {
+    fn wrap(env: &Env, state: hash::Hasher) -> NativeHasher {
+        let external_bytes = state.state_size();
+        report_external(env, external_bytes as i64);
+        NativeHasher {
+            state: Some(state),
+            external_bytes,
+        }
+    }
+}
+
+impl ObjectFinalize for NativeHasher {
+    fn finalize(self, env: Env) -> Result<()> {
+        report_external(&env, -(self.external_bytes as i64));
+        Ok(())
+    }
 }
 
 #[napi]
 impl NativeHasher {
     #[napi(factory)]
-    pub fn create(algorithm: u32) -> Result<NativeHasher> {
+    pub fn create(env: Env, algorithm: u32) -> Result<NativeHasher> {
         let alg = hash_algorithm(algorithm)
             .ok_or_else(|| napi::Error::new(Status::InvalidArg, "unknown hash algorithm"))?;
-        Ok(NativeHasher {
-            state: Some(hash::Hasher::new(alg)),
-        })
+        Ok(NativeHasher::wrap(&env, hash::Hasher::new(alg)))
     }
 
     #[napi(factory)]
-    pub fn blake3_keyed(key: &[u8]) -> Result<NativeHasher> {
+    pub fn blake3_keyed(env: Env, key: &[u8]) -> Result<NativeHasher> {
         let key: &[u8; 32] = key
             .try_into()
             .map_err(|_| napi::Error::new(Status::InvalidArg, "BLAKE3 key must be 32 bytes"))?;
-        Ok(NativeHasher {
-            state: Some(hash::Hasher::blake3_keyed(key)),
-        })
+        Ok(NativeHasher::wrap(&env, hash::Hasher::blake3_keyed(key)))
     }
 
     #[napi(factory)]
-    pub fn blake3_derive_key(context: &[u8]) -> NativeHasher {
-        NativeHasher {
-            state: Some(hash::Hasher::blake3_derive_key(context)),
-        }
+    pub fn blake3_derive_key(env: Env, context: &[u8]) -> NativeHasher {
+        NativeHasher::wrap(&env, hash::Hasher::blake3_derive_key(context))
     }
 
     #[napi]
@@ -153,11 +173,12 @@ impl NativeHasher {
         }
     }
 
+    /// An independent copy of the state; `null` once the digest was taken.
     #[napi]
-    pub fn copy(&self) -> NativeHasher {
-        NativeHasher {
-            state: self.state.clone(),
-        }
+    pub fn copy(&self, env: Env) -> Option<NativeHasher> {
+        self.state
+            .as_ref()
+            .map(|state| NativeHasher::wrap(&env, state.clone()))
     }
 }
 

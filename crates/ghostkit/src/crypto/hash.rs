@@ -190,6 +190,11 @@ impl Hasher {
         hasher
     }
 
+    /// Bytes of native memory the state occupies.
+    pub fn state_size(&self) -> usize {
+        self.layout.size()
+    }
+
     /// The algorithm of this state.
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm
