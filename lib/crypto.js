@@ -18,6 +18,44 @@ const availableCpuLevels = levels.available
 const EMPTY = new Uint8Array(0)
 const utf8 = new TextEncoder()
 
+// V8 keeps typed arrays of up to 64 bytes inside its own heap, and handing one to native
+// code makes V8 move it out first — an allocation that costs more than a hash of 64 bytes.
+// So small outputs are written into views of one off-heap scratch buffer and copied out
+// with slice(), and small inputs are copied in (secrets are wiped after the call).
+// Slot 0 is for outputs, slots 1–3 for inputs. The JS thread is the only user.
+const SLOT_BYTES = 128
+const SCRATCH = new Uint8Array(4 * SLOT_BYTES)
+const VIEWS = [[], [], [], []]
+
+function scratch(slot, length) {
+  return (VIEWS[slot][length] ??= SCRATCH.subarray(slot * SLOT_BYTES, slot * SLOT_BYTES + length))
+}
+
+/** An output buffer for `length` bytes: a scratch view (copy it with slice()) or a new array. */
+function output(length) {
+  return length <= SLOT_BYTES ? scratch(0, length) : new Uint8Array(length)
+}
+
+/** The bytes to hand to native code: a scratch copy when small, else the array itself. */
+function stage(bytes, slot) {
+  if (bytes.length > SLOT_BYTES) return bytes
+  const view = scratch(slot, bytes.length)
+  view.set(bytes)
+  return view
+}
+
+/** Zeroes a staged copy of a secret. */
+function wipe(staged, original) {
+  if (staged !== original) staged.fill(0)
+}
+
+/** A copy of a secret output written to scratch, which is then wiped. */
+function takeSecret(out) {
+  const copy = out.slice()
+  out.fill(0)
+  return copy
+}
+
 function bytes(value, name) {
   if (!(value instanceof Uint8Array)) {
     throw typeError(`${name} must be a Uint8Array or Buffer, got ${describe(value)}`)
@@ -203,9 +241,9 @@ class Hash {
   }
 
   digest() {
-    const out = new Uint8Array(this.#outputLen)
+    const out = output(this.#outputLen)
     check(this.#state.digestInto(out), `${this.#name}.digest`)
-    return out
+    return out.length <= SLOT_BYTES ? out.slice() : out
   }
 
   clone() {
@@ -218,9 +256,9 @@ class Hash {
 function hashFunction(id, name, outputLen, blockLen) {
   const fn = function (data) {
     bytes(data, 'data')
-    const out = new Uint8Array(outputLen)
-    check(native.hashInto(id, data, out), name)
-    return out
+    const out = scratch(0, outputLen)
+    check(native.hashInto(id, stage(data, 1), out), name)
+    return out.slice()
   }
   Object.defineProperty(fn, 'name', { value: name })
   fn.create = () => new Hash(constructing, native.NativeHasher.create(id), outputLen, name)
@@ -290,9 +328,12 @@ function hmac(hash, key, message) {
   const [id, outputLen] = macHash(hash)
   bytes(key, 'key')
   bytes(message, 'message')
-  const out = new Uint8Array(outputLen)
-  check(native.hmacInto(id, key, message, out), 'hmac')
-  return out
+  const out = scratch(0, outputLen)
+  const stagedKey = stage(key, 1)
+  const status = native.hmacInto(id, stagedKey, stage(message, 2), out)
+  wipe(stagedKey, key)
+  check(status, 'hmac')
+  return takeSecret(out)
 }
 
 function hkdf(hash, ikm, salt, info, length) {
@@ -405,23 +446,34 @@ const ed25519 = Object.freeze({
   },
   getPublicKey(secretKey) {
     if (keyHandle(secretKey, 'ed25519') !== null) return secretKey.publicKey
-    const out = new Uint8Array(32)
-    check(native.ed25519PublicKeyInto(secretKey, out), 'ed25519.getPublicKey')
-    return out
+    const out = scratch(0, 32)
+    const seed = stage(secretKey, 1)
+    const status = native.ed25519PublicKeyInto(seed, out)
+    wipe(seed, secretKey)
+    check(status, 'ed25519.getPublicKey')
+    return out.slice()
   },
   sign(message, secretKey) {
     bytes(message, 'message')
     const handle = keyHandle(secretKey, 'ed25519')
-    const out = new Uint8Array(64)
-    const status = handle === null ? native.ed25519SignInto(secretKey, message, out) : native.ed25519SignKeyInto(handle, message, out)
+    const out = scratch(0, 64)
+    const staged = stage(message, 2)
+    let status
+    if (handle === null) {
+      const seed = stage(secretKey, 1)
+      status = native.ed25519SignInto(seed, staged, out)
+      wipe(seed, secretKey)
+    } else {
+      status = native.ed25519SignKeyInto(handle, staged, out)
+    }
     check(status, 'ed25519.sign')
-    return out
+    return out.slice()
   },
   verify(signature, message, publicKey) {
     bytes(signature, 'signature')
     bytes(message, 'message')
     bytesOfLength(publicKey, 32, 'public key')
-    return signature.length === 64 && native.ed25519Verify(signature, message, publicKey)
+    return signature.length === 64 && native.ed25519Verify(stage(signature, 1), stage(message, 2), stage(publicKey, 3))
   },
 })
 
@@ -477,10 +529,17 @@ const secp256k1 = Object.freeze({
   getPublicKey(secretKey, compressed) {
     compressed = boolean(compressed, 'compressed', true)
     const handle = keyHandle(secretKey, 'secp256k1')
-    const out = new Uint8Array(compressed ? 33 : 65)
-    const status = handle === null ? native.secp256k1PublicKeyInto(secretKey, out) : handle.publicKeyInto(out)
+    const out = scratch(0, compressed ? 33 : 65)
+    let status
+    if (handle === null) {
+      const secret = stage(secretKey, 1)
+      status = native.secp256k1PublicKeyInto(secret, out)
+      wipe(secret, secretKey)
+    } else {
+      status = handle.publicKeyInto(out)
+    }
     check(status, 'secp256k1.getPublicKey')
-    return out
+    return out.slice()
   },
   sign(digest, secretKey, opts) {
     bytesOfLength(digest, 32, 'digest')
@@ -491,15 +550,25 @@ const secp256k1 = Object.freeze({
     else if (extra === undefined || extra === false) extra = undefined
     else bytesOfLength(extra, 32, 'extraEntropy')
     const handle = keyHandle(secretKey, 'secp256k1')
-    const compact = new Uint8Array(format === 'recovered' ? 65 : 64)
-    const out = format === 'recovered' ? compact.subarray(0, 64) : compact
-    const recid = check(
-      handle === null ? native.secp256k1SignInto(secretKey, digest, extra, out) : native.secp256k1SignKeyInto(handle, digest, extra, out),
-      'secp256k1.sign',
-    )
-    if (format === 'recovered') compact[64] = recid
-    if (format === 'der') return new Uint8Array(native.secp256k1SignatureToDer(compact))
-    return compact
+    const out = scratch(0, 64)
+    const stagedDigest = stage(digest, 2)
+    const stagedExtra = extra === undefined ? undefined : stage(extra, 3)
+    let status
+    if (handle === null) {
+      const secret = stage(secretKey, 1)
+      status = native.secp256k1SignInto(secret, stagedDigest, stagedExtra, out)
+      wipe(secret, secretKey)
+    } else {
+      status = native.secp256k1SignKeyInto(handle, stagedDigest, stagedExtra, out)
+    }
+    if (stagedExtra !== undefined) wipe(stagedExtra, extra)
+    const recid = check(status, 'secp256k1.sign')
+    if (format === 'der') return new Uint8Array(native.secp256k1SignatureToDer(out))
+    if (format === 'compact') return out.slice()
+    const recovered = new Uint8Array(65)
+    recovered.set(out)
+    recovered[64] = recid
+    return recovered
   },
   verify(signature, digest, publicKey, opts) {
     bytes(signature, 'signature')
@@ -509,25 +578,36 @@ const secp256k1 = Object.freeze({
     const lowS = boolean(opts.lowS, 'options.lowS', true)
     const compact = compactOf(signature, signatureFormat(opts.format))
     if (compact === null) return false
-    return check(native.secp256k1Verify(publicKey, digest, compact, !lowS), 'secp256k1.verify') === 1
+    const status = native.secp256k1Verify(stage(publicKey, 1), stage(digest, 2), stage(compact, 3), !lowS)
+    return check(status, 'secp256k1.verify') === 1
   },
   recoverPublicKey(signature, digest, compressed) {
     bytesOfLength(signature, 65, 'signature')
     bytesOfLength(digest, 32, 'digest')
     compressed = boolean(compressed, 'compressed', true)
-    const out = new Uint8Array(compressed ? 33 : 65)
+    const out = scratch(0, compressed ? 33 : 65)
     const recid = recoveryId(signature[64])
-    check(native.secp256k1RecoverInto(digest, signature.subarray(0, 64), recid, out), 'secp256k1.recoverPublicKey')
-    return out
+    const status = native.secp256k1RecoverInto(stage(digest, 2), stage(signature.subarray(0, 64), 3), recid, out)
+    check(status, 'secp256k1.recoverPublicKey')
+    return out.slice()
   },
   getSharedSecret(secretKey, publicKey, compressed) {
     publicKeyBytes(publicKey)
     compressed = boolean(compressed, 'compressed', true)
     const handle = keyHandle(secretKey, 'secp256k1')
-    const out = new Uint8Array(compressed ? 33 : 65)
-    const status = handle === null ? native.secp256k1EcdhInto(secretKey, publicKey, out) : native.secp256k1EcdhKeyInto(handle, publicKey, out)
+    const out = scratch(0, compressed ? 33 : 65)
+    const stagedPublic = stage(publicKey, 2)
+    let status
+    if (handle === null) {
+      const secret = stage(secretKey, 1)
+      status = native.secp256k1EcdhInto(secret, stagedPublic, out)
+      wipe(secret, secretKey)
+    } else {
+      status = native.secp256k1EcdhKeyInto(handle, stagedPublic, out)
+    }
+    if (status < 0) out.fill(0)
     check(status, 'secp256k1.getSharedSecret')
-    return out
+    return takeSecret(out)
   },
   convertPublicKey(publicKey, compressed) {
     publicKeyBytes(publicKey)
@@ -538,12 +618,16 @@ const secp256k1 = Object.freeze({
   },
   isValidSecretKey(secretKey) {
     bytes(secretKey, 'secret key')
-    return secretKey.length === 32 && native.secp256k1PublicKeyInto(secretKey, new Uint8Array(33)) >= 0
+    if (secretKey.length !== 32) return false
+    const secret = stage(secretKey, 1)
+    const valid = native.secp256k1PublicKeyInto(secret, scratch(0, 33)) >= 0
+    wipe(secret, secretKey)
+    return valid
   },
   isValidPublicKey(publicKey) {
     bytes(publicKey, 'public key')
     if (publicKey.length !== 33 && publicKey.length !== 65) return false
-    return native.secp256k1ConvertInto(publicKey, new Uint8Array(33)) >= 0
+    return native.secp256k1ConvertInto(stage(publicKey, 1), scratch(0, 33)) >= 0
   },
   signatureToDER(signature) {
     bytesOfLength(signature, 64, 'signature')
@@ -576,9 +660,9 @@ const eth = Object.freeze({
   },
   hashMessage(message) {
     const data = textOrBytes(message, 'message')
-    const out = new Uint8Array(32)
-    check(native.ethHashMessageInto(data, out), 'eth.hashMessage')
-    return out
+    const out = scratch(0, 32)
+    check(native.ethHashMessageInto(stage(data, 1), out), 'eth.hashMessage')
+    return out.slice()
   },
   signMessage(message, secretKey) {
     const signature = secp256k1.sign(eth.hashMessage(message), secretKey, { format: 'recovered' })
@@ -600,17 +684,28 @@ const x25519 = Object.freeze({
   },
   getPublicKey(secretKey) {
     if (keyHandle(secretKey, 'x25519') !== null) return secretKey.publicKey
-    const out = new Uint8Array(32)
-    check(native.x25519PublicKeyInto(secretKey, out), 'x25519.getPublicKey')
-    return out
+    const out = scratch(0, 32)
+    const secret = stage(secretKey, 1)
+    const status = native.x25519PublicKeyInto(secret, out)
+    wipe(secret, secretKey)
+    check(status, 'x25519.getPublicKey')
+    return out.slice()
   },
   getSharedSecret(secretKey, publicKey) {
     bytesOfLength(publicKey, 32, 'public key')
     const handle = keyHandle(secretKey, 'x25519')
-    const out = new Uint8Array(32)
-    const status = handle === null ? native.x25519SharedInto(secretKey, publicKey, out) : native.x25519SharedKeyInto(handle, publicKey, out)
+    const out = scratch(0, 32)
+    const stagedPublic = stage(publicKey, 2)
+    let status
+    if (handle === null) {
+      const secret = stage(secretKey, 1)
+      status = native.x25519SharedInto(secret, stagedPublic, out)
+      wipe(secret, secretKey)
+    } else {
+      status = native.x25519SharedKeyInto(handle, stagedPublic, out)
+    }
     check(status, 'x25519.getSharedSecret')
-    return out
+    return takeSecret(out)
   },
 })
 

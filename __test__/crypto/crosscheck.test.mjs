@@ -12,7 +12,9 @@ import { argon2id as nobleArgon2id } from '@noble/hashes/argon2.js'
 import { loadCrypto, hex, unhex, concat, utf8, assertBytes, throwsCode, makeRng, randomChunks, checkCpuLevel } from './_helpers.mjs'
 
 const crypto = loadCrypto()
-const libsecp = createRequire(import.meta.url)('secp256k1')
+// 'secp256k1/bindings' is the libsecp256k1 native binding; plain 'secp256k1' would fall back to
+// elliptic.js silently when the binding is missing, and this must fail loudly instead.
+const libsecp = createRequire(import.meta.url)('secp256k1/bindings')
 
 const SEED = makeRng().seed
 /** An independent generator per test, so each test replays alone with the same seed. */
