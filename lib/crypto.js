@@ -416,18 +416,24 @@ function aeadFunctions(id, name, keyLength, nonceLength) {
     tagLength: 16,
     seal(key, nonce, plaintext, aad) {
       aad = validate(key, nonce, plaintext, 'plaintext', aad)
-      const out = new Uint8Array(plaintext.length + 16)
-      check(native.aeadSealInto(id, key, nonce, plaintext, aad, out), what('seal'))
-      return out
+      const out = output(plaintext.length + 16)
+      const stagedKey = stage(key, 1)
+      const status = native.aeadSealInto(id, stagedKey, stage(nonce, 2), stage(plaintext, 3), aad, out)
+      wipe(stagedKey, key)
+      check(status, what('seal'))
+      return out.length <= SLOT_BYTES ? out.slice() : out
     },
     open(key, nonce, sealed, aad) {
       aad = validate(key, nonce, sealed, 'sealed', aad)
       if (sealed.length < 16) {
         throw rangeError(`sealed must be at least 16 bytes (the tag), got ${sealed.length}`, 'ERR_GHOSTKIT_CRYPTO_LENGTH')
       }
-      const out = new Uint8Array(sealed.length - 16)
-      check(native.aeadOpenInto(id, key, nonce, sealed, aad, out), what('open'))
-      return out
+      const out = output(sealed.length - 16)
+      const stagedKey = stage(key, 1)
+      const status = native.aeadOpenInto(id, stagedKey, stage(nonce, 2), stage(sealed, 3), aad, out)
+      wipe(stagedKey, key)
+      check(status, what('open'))
+      return out.length <= SLOT_BYTES ? takeSecret(out) : out
     },
   })
 }
