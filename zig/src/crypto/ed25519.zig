@@ -7,6 +7,7 @@ const Error = common.Error;
 const Ed25519 = std.crypto.sign.Ed25519;
 const Curve = Ed25519.Curve;
 const Sha512 = std.crypto.hash.sha2.Sha512;
+const base = @import("ed25519_base.zig");
 
 fn publicKeyImpl(seed: [*c]const u8, public_key: [*c]u8) Error!void {
     const s = try common.inFixed(32, seed);
@@ -19,19 +20,43 @@ pub fn publicKey(seed: [*c]const u8, public_key: [*c]u8) callconv(.c) c_int {
     return common.resultWipe(publicKeyImpl(seed, public_key), public_key, 32);
 }
 
+/// RFC 8032 5.1.6 with secret key = seed || public key (the caller guarantees
+/// the public half matches, so it is never re-derived). This is std's
+/// KeyPair.sign step for step, except that R = r B comes from
+/// ed25519_base.zig's table (no doublings) instead of std's windowed mul.
 fn signImpl(secret_key: [*c]const u8, msg: [*c]const u8, msg_len: usize, signature: [*c]u8) Error!void {
     const sk = try common.inFixed(64, secret_key);
     const m = try common.in(msg, msg_len);
     const sig = try common.outFixed(64, signature);
-    // Build the key pair straight from seed || public key: std's sign() then only
-    // hashes the seed and computes R, never re-deriving the public key (which
-    // would double the cost). The caller guarantees the public half matches.
-    const kp: Ed25519.KeyPair = .{
-        .secret_key = .{ .bytes = sk.* },
-        .public_key = .{ .bytes = sk[32..64].* },
-    };
-    const s = kp.sign(m, null) catch return error.InvalidKey;
-    sig.* = s.toBytes();
+    var az: [64]u8 = undefined;
+    defer std.crypto.secureZero(u8, &az);
+    Sha512.hash(sk[0..32], &az, .{});
+    var a = az[0..32].*;
+    defer std.crypto.secureZero(u8, &a);
+    Curve.scalar.clamp(&a);
+
+    var nonce64: [64]u8 = undefined;
+    defer std.crypto.secureZero(u8, &nonce64);
+    var hn = Sha512.init(.{});
+    hn.update(az[32..64]);
+    hn.update(m);
+    hn.final(&nonce64);
+    var r = Curve.scalar.reduce64(nonce64);
+    defer std.crypto.secureZero(u8, &r);
+    const big_r = base.mulBase(&r);
+    // r = 0 mod L (probability 2^-252) would give the identity; std rejects it.
+    big_r.rejectIdentity() catch return error.InvalidKey;
+    const r_bytes = big_r.toBytes();
+
+    var hram64: [64]u8 = undefined;
+    var hs = Sha512.init(.{});
+    hs.update(&r_bytes);
+    hs.update(sk[32..64]);
+    hs.update(m);
+    hs.final(&hram64);
+    const hram = Curve.scalar.reduce64(hram64);
+    sig[0..32].* = r_bytes;
+    sig[32..64].* = Curve.scalar.mulAdd(hram, a, r);
 }
 
 pub fn sign(secret_key: [*c]const u8, msg: [*c]const u8, msg_len: usize, signature: [*c]u8) callconv(.c) c_int {
@@ -80,6 +105,26 @@ pub fn verify(public_key: [*c]const u8, msg: [*c]const u8, msg_len: usize, signa
 
 const testing = std.testing;
 const hex = common.hex;
+
+test {
+    _ = base;
+}
+
+test "signatures equal std's KeyPair.sign" {
+    for (0..32) |i| {
+        var seed: [32]u8 = undefined;
+        try @import("util.zig").fillRandom(&seed);
+        const kp = try Ed25519.KeyPair.generateDeterministic(seed);
+        var sk: [64]u8 = undefined;
+        sk[0..32].* = seed;
+        sk[32..64].* = kp.public_key.toBytes();
+        var msg: [200]u8 = undefined;
+        try @import("util.zig").fillRandom(&msg);
+        var sig: [64]u8 = undefined;
+        try testing.expectEqual(h.ZC_OK, sign(&sk, &msg, i * 6, &sig));
+        try testing.expectEqualSlices(u8, &(try kp.sign(msg[0 .. i * 6], null)).toBytes(), &sig);
+    }
+}
 
 const Vector = struct { seed: []const u8, pk: []const u8, msg: []const u8, sig: []const u8 };
 

@@ -65,6 +65,7 @@ test {
     _ = ed25519;
     _ = x25519;
     _ = secp256k1;
+    _ = @import("lazy.zig");
 }
 
 test "every table entry is filled and usable through the table" {
