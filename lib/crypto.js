@@ -31,9 +31,16 @@ function scratch(slot, length) {
   return (VIEWS[slot][length] ??= SCRATCH.subarray(slot * SLOT_BYTES, slot * SLOT_BYTES + length))
 }
 
-/** An output buffer for `length` bytes: a scratch view (copy it with slice()) or a new array. */
+/**
+ * An output buffer for `length` bytes: a scratch view (copy it with slice()), or a new
+ * array. Large outputs skip the zero-fill (a third of an AEAD call on 16 KiB): the native
+ * call writes every byte, and on failure the array is dropped, never returned.
+ * allocUnsafeSlow never draws from Buffer's shared pool, so `.buffer` exposes nothing else.
+ */
 function output(length) {
-  return length <= SLOT_BYTES ? scratch(0, length) : new Uint8Array(length)
+  if (length <= SLOT_BYTES) return scratch(0, length)
+  const buffer = Buffer.allocUnsafeSlow(length)
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, length)
 }
 
 /** The bytes to hand to native code: a scratch copy when small, else the array itself. */
