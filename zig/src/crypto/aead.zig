@@ -5,10 +5,12 @@ const std = @import("std");
 const h = @import("zcrypto_h");
 const common = @import("common.zig");
 const Error = common.Error;
-const aead = std.crypto.aead;
 // AES-GCM comes from gcm.zig: a one-pass version of std's, byte-identical and several
 // times faster where AES-NI and PCLMULQDQ exist (std's elsewhere).
 const gcm = @import("gcm.zig");
+// (X)ChaCha20-Poly1305 comes from chacha20poly1305.zig: std's construction with a
+// column-wise ChaCha20 (no lane shuffles per round), byte-identical and 2-3x faster.
+const ccp = @import("chacha20poly1305.zig");
 
 const Alg = enum(c_int) {
     aes128gcm = h.ZC_AES_128_GCM,
@@ -21,8 +23,8 @@ fn Cipher(comptime alg: Alg) type {
     return switch (alg) {
         .aes128gcm => gcm.Aes128Gcm,
         .aes256gcm => gcm.Aes256Gcm,
-        .chacha20poly1305 => aead.chacha_poly.ChaCha20Poly1305,
-        .xchacha20poly1305 => aead.chacha_poly.XChaCha20Poly1305,
+        .chacha20poly1305 => ccp.ChaCha20Poly1305,
+        .xchacha20poly1305 => ccp.XChaCha20Poly1305,
     };
 }
 
@@ -113,6 +115,7 @@ const hex = common.hex;
 
 test {
     _ = gcm;
+    _ = ccp;
 }
 
 test "AES-128-GCM known answer (GCM spec test case 4, 12-byte IV)" {
