@@ -158,10 +158,10 @@ fn argon2idFull(out: []u8, password: []const u8, salt: []const u8, t_cost: u32, 
         .secret = secret,
         .ad = ad,
     };
-    // std.Io.failing runs Group.async tasks eagerly on the calling thread, so the
-    // lanes are processed in turn with no threads (the caller is already off the
-    // JS thread). page_allocator uses mmap directly: no libc needed.
-    argon2.kdf(std.heap.page_allocator, out, password, salt, params, .argon2id, std.Io.failing) catch |e| return switch (e) {
+    // argon2.zig: std's construction with vectorised block compression; lanes are
+    // processed in turn on the calling thread (the caller is already off the JS
+    // thread), and memory comes from mmap (page_allocator): no threads, no libc.
+    @import("argon2.zig").kdf(out, password, salt, params) catch |e| return switch (e) {
         error.OutOfMemory => error.NoMem,
         else => error.Params,
     };
@@ -272,4 +272,8 @@ test "Argon2id parameter checks" {
     try testing.expectEqualSlices(u8, &@as([3]u8, @splat(0)), out[0..3]);
     try testing.expectEqual(h.ZC_ERR_LENGTH, argon2id(null, 2, "somesalt", 8, 1, 64, 1, &out, 32));
     try testing.expectEqual(h.ZC_OK, argon2id(null, 0, "somesalt", 8, 1, 16, 2, &out, 32));
+}
+
+test {
+    _ = @import("argon2.zig");
 }
