@@ -209,6 +209,21 @@ function keyHandle(secretKey, algorithm) {
   return null
 }
 
+/**
+ * Calls `viaKey(handle)` for a SecretKey of `algorithm`, or `viaBytes(staged)` for raw
+ * secret bytes, which are staged into scratch and wiped after the call.
+ */
+function withSecret(secretKey, algorithm, viaKey, viaBytes) {
+  const handle = keyHandle(secretKey, algorithm)
+  if (handle !== null) return viaKey(handle)
+  const secret = stage(secretKey, 1)
+  try {
+    return viaBytes(secret)
+  } finally {
+    wipe(secret, secretKey)
+  }
+}
+
 // --- randomness and comparison --------------------------------------------------------
 
 function randomBytes(length) {
@@ -468,17 +483,14 @@ const ed25519 = Object.freeze({
   },
   sign(message, secretKey) {
     bytes(message, 'message')
-    const handle = keyHandle(secretKey, 'ed25519')
     const out = scratch(0, 64)
     const staged = stage(message, 2)
-    let status
-    if (handle === null) {
-      const seed = stage(secretKey, 1)
-      status = native.ed25519SignInto(seed, staged, out)
-      wipe(seed, secretKey)
-    } else {
-      status = native.ed25519SignKeyInto(handle, staged, out)
-    }
+    const status = withSecret(
+      secretKey,
+      'ed25519',
+      (handle) => native.ed25519SignKeyInto(handle, staged, out),
+      (seed) => native.ed25519SignInto(seed, staged, out),
+    )
     check(status, 'ed25519.sign')
     return out.slice()
   },
@@ -541,16 +553,13 @@ const secp256k1 = Object.freeze({
   },
   getPublicKey(secretKey, compressed) {
     compressed = boolean(compressed, 'compressed', true)
-    const handle = keyHandle(secretKey, 'secp256k1')
     const out = scratch(0, compressed ? 33 : 65)
-    let status
-    if (handle === null) {
-      const secret = stage(secretKey, 1)
-      status = native.secp256k1PublicKeyInto(secret, out)
-      wipe(secret, secretKey)
-    } else {
-      status = handle.publicKeyInto(out)
-    }
+    const status = withSecret(
+      secretKey,
+      'secp256k1',
+      (handle) => handle.publicKeyInto(out),
+      (secret) => native.secp256k1PublicKeyInto(secret, out),
+    )
     check(status, 'secp256k1.getPublicKey')
     return out.slice()
   },
@@ -562,18 +571,15 @@ const secp256k1 = Object.freeze({
     if (extra === true) extra = randomBytes(32)
     else if (extra === undefined || extra === false) extra = undefined
     else bytesOfLength(extra, 32, 'extraEntropy')
-    const handle = keyHandle(secretKey, 'secp256k1')
     const out = scratch(0, 64)
     const stagedDigest = stage(digest, 2)
     const stagedExtra = extra === undefined ? undefined : stage(extra, 3)
-    let status
-    if (handle === null) {
-      const secret = stage(secretKey, 1)
-      status = native.secp256k1SignInto(secret, stagedDigest, stagedExtra, out)
-      wipe(secret, secretKey)
-    } else {
-      status = native.secp256k1SignKeyInto(handle, stagedDigest, stagedExtra, out)
-    }
+    const status = withSecret(
+      secretKey,
+      'secp256k1',
+      (handle) => native.secp256k1SignKeyInto(handle, stagedDigest, stagedExtra, out),
+      (secret) => native.secp256k1SignInto(secret, stagedDigest, stagedExtra, out),
+    )
     if (stagedExtra !== undefined) wipe(stagedExtra, extra)
     const recid = check(status, 'secp256k1.sign')
     if (format === 'der') return new Uint8Array(native.secp256k1SignatureToDer(out))
@@ -607,17 +613,14 @@ const secp256k1 = Object.freeze({
   getSharedSecret(secretKey, publicKey, compressed) {
     publicKeyBytes(publicKey)
     compressed = boolean(compressed, 'compressed', true)
-    const handle = keyHandle(secretKey, 'secp256k1')
     const out = scratch(0, compressed ? 33 : 65)
     const stagedPublic = stage(publicKey, 2)
-    let status
-    if (handle === null) {
-      const secret = stage(secretKey, 1)
-      status = native.secp256k1EcdhInto(secret, stagedPublic, out)
-      wipe(secret, secretKey)
-    } else {
-      status = native.secp256k1EcdhKeyInto(handle, stagedPublic, out)
-    }
+    const status = withSecret(
+      secretKey,
+      'secp256k1',
+      (handle) => native.secp256k1EcdhKeyInto(handle, stagedPublic, out),
+      (secret) => native.secp256k1EcdhInto(secret, stagedPublic, out),
+    )
     if (status < 0) out.fill(0)
     check(status, 'secp256k1.getSharedSecret')
     return takeSecret(out)
@@ -706,17 +709,14 @@ const x25519 = Object.freeze({
   },
   getSharedSecret(secretKey, publicKey) {
     bytesOfLength(publicKey, 32, 'public key')
-    const handle = keyHandle(secretKey, 'x25519')
     const out = scratch(0, 32)
     const stagedPublic = stage(publicKey, 2)
-    let status
-    if (handle === null) {
-      const secret = stage(secretKey, 1)
-      status = native.x25519SharedInto(secret, stagedPublic, out)
-      wipe(secret, secretKey)
-    } else {
-      status = native.x25519SharedKeyInto(handle, stagedPublic, out)
-    }
+    const status = withSecret(
+      secretKey,
+      'x25519',
+      (handle) => native.x25519SharedKeyInto(handle, stagedPublic, out),
+      (secret) => native.x25519SharedInto(secret, stagedPublic, out),
+    )
     check(status, 'x25519.getSharedSecret')
     return takeSecret(out)
   },

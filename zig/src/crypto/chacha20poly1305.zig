@@ -135,43 +135,32 @@ fn open(ctx: *const Ctx, m: []u8, c: []const u8, tag: [16]u8, ad: []const u8) Au
     wide.xorWords(m[head.len..], c[head.len..], head.next, &ctx.k, ctx.n);
 }
 
+/// The AEAD interface of std.crypto.aead.chacha_poly for one nonce size, so these are
+/// drop-in replacements; `init` derives the per-message state from key and nonce.
+fn Construction(comptime nonce_len: usize, comptime init: fn ([32]u8, [nonce_len]u8) Ctx) type {
+    return struct {
+        pub const tag_length = 16;
+        pub const nonce_length = nonce_len;
+        pub const key_length = 32;
+
+        pub fn encrypt(c: []u8, tag: *[tag_length]u8, m: []const u8, ad: []const u8, npub: [nonce_length]u8, key: [key_length]u8) void {
+            var ctx = init(key, npub);
+            defer ctx.wipe();
+            seal(&ctx, c, tag, m, ad);
+        }
+
+        pub fn decrypt(m: []u8, c: []const u8, tag: [tag_length]u8, ad: []const u8, npub: [nonce_length]u8, key: [key_length]u8) AuthenticationError!void {
+            var ctx = init(key, npub);
+            defer ctx.wipe();
+            return open(&ctx, m, c, tag, ad);
+        }
+    };
+}
+
 /// Drop-in for std.crypto.aead.chacha_poly.ChaCha20Poly1305.
-pub const ChaCha20Poly1305 = struct {
-    pub const tag_length = 16;
-    pub const nonce_length = 12;
-    pub const key_length = 32;
-
-    pub fn encrypt(c: []u8, tag: *[tag_length]u8, m: []const u8, ad: []const u8, npub: [nonce_length]u8, key: [key_length]u8) void {
-        var ctx = Ctx.ietf(key, npub);
-        defer ctx.wipe();
-        seal(&ctx, c, tag, m, ad);
-    }
-
-    pub fn decrypt(m: []u8, c: []const u8, tag: [tag_length]u8, ad: []const u8, npub: [nonce_length]u8, key: [key_length]u8) AuthenticationError!void {
-        var ctx = Ctx.ietf(key, npub);
-        defer ctx.wipe();
-        return open(&ctx, m, c, tag, ad);
-    }
-};
-
+pub const ChaCha20Poly1305 = Construction(12, Ctx.ietf);
 /// Drop-in for std.crypto.aead.chacha_poly.XChaCha20Poly1305.
-pub const XChaCha20Poly1305 = struct {
-    pub const tag_length = 16;
-    pub const nonce_length = 24;
-    pub const key_length = 32;
-
-    pub fn encrypt(c: []u8, tag: *[tag_length]u8, m: []const u8, ad: []const u8, npub: [nonce_length]u8, key: [key_length]u8) void {
-        var ctx = Ctx.extended(key, npub);
-        defer ctx.wipe();
-        seal(&ctx, c, tag, m, ad);
-    }
-
-    pub fn decrypt(m: []u8, c: []const u8, tag: [tag_length]u8, ad: []const u8, npub: [nonce_length]u8, key: [key_length]u8) AuthenticationError!void {
-        var ctx = Ctx.extended(key, npub);
-        defer ctx.wipe();
-        return open(&ctx, m, c, tag, ad);
-    }
-};
+pub const XChaCha20Poly1305 = Construction(24, Ctx.extended);
 
 pub const encrypt = ChaCha20Poly1305.encrypt;
 pub const decrypt = ChaCha20Poly1305.decrypt;

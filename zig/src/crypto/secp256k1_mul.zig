@@ -189,15 +189,8 @@ pub fn mulDoubleBaseVar(g_scalar: u256, p: Affine, p_scalar: u256) ?Jacobian {
 const testing = std.testing;
 const StdCurve = std.crypto.ecc.Secp256k1;
 
-fn stdAffine(q: StdCurve) Affine {
-    const a = q.affineCoordinates();
-    return .{ .x = .{ .v = a.x.toInt() }, .y = .{ .v = a.y.toInt() } };
-}
-
-fn expectSame(want: Affine, got: Affine) !void {
-    try testing.expectEqual(want.x.normalize().v, got.x.normalize().v);
-    try testing.expectEqual(want.y.normalize().v, got.y.normalize().v);
-}
+const stdAffine = point.fromStd;
+const expectSame = point.expectSame;
 
 fn stdBaseMul(k: u256) !Affine {
     var b: [32]u8 = undefined;

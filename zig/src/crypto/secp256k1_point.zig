@@ -237,12 +237,14 @@ pub fn batchToAffine(in: []const Jacobian, out: []Affine, scratch: []Fe) void {
 const testing = std.testing;
 const StdCurve = std.crypto.ecc.Secp256k1;
 
-fn fromStd(q: StdCurve) Affine {
+/// Test helper (also used by secp256k1_mul.zig's tests): std's point as an Affine.
+pub fn fromStd(q: StdCurve) Affine {
     const a = q.affineCoordinates();
     return .{ .x = .{ .v = a.x.toInt() }, .y = .{ .v = a.y.toInt() } };
 }
 
-fn expectSame(want: Affine, got: Affine) !void {
+/// Test helper (also used by secp256k1_mul.zig's tests).
+pub fn expectSame(want: Affine, got: Affine) !void {
     try testing.expectEqual(want.x.normalize().v, got.x.normalize().v);
     try testing.expectEqual(want.y.normalize().v, got.y.normalize().v);
 }
