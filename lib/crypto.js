@@ -473,11 +473,13 @@ const ed25519 = Object.freeze({
     return { secretKey, publicKey: ed25519.getPublicKey(secretKey) }
   },
   getPublicKey(secretKey) {
-    if (keyHandle(secretKey, 'ed25519') !== null) return secretKey.publicKey
     const out = scratch(0, 32)
-    const seed = stage(secretKey, 1)
-    const status = native.ed25519PublicKeyInto(seed, out)
-    wipe(seed, secretKey)
+    const status = withSecret(
+      secretKey,
+      'ed25519',
+      (handle) => handle.publicKeyInto(out),
+      (secret) => native.ed25519PublicKeyInto(secret, out),
+    )
     check(status, 'ed25519.getPublicKey')
     return out.slice()
   },
@@ -699,11 +701,13 @@ const x25519 = Object.freeze({
     return { secretKey, publicKey: x25519.getPublicKey(secretKey) }
   },
   getPublicKey(secretKey) {
-    if (keyHandle(secretKey, 'x25519') !== null) return secretKey.publicKey
     const out = scratch(0, 32)
-    const secret = stage(secretKey, 1)
-    const status = native.x25519PublicKeyInto(secret, out)
-    wipe(secret, secretKey)
+    const status = withSecret(
+      secretKey,
+      'x25519',
+      (handle) => handle.publicKeyInto(out),
+      (secret) => native.x25519PublicKeyInto(secret, out),
+    )
     check(status, 'x25519.getPublicKey')
     return out.slice()
   },

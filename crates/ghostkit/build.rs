@@ -48,14 +48,12 @@ fn main() {
     println!("cargo:rerun-if-env-changed=ZIG");
     println!("cargo:rerun-if-env-changed=GHOSTKIT_ZIG_SRC");
     println!("cargo:rerun-if-env-changed=GHOSTKIT_ZIG_OPTIMIZE");
+    // A directory makes Cargo scan everything below it.
     println!(
         "cargo:rerun-if-changed={}",
         zig_dir.join("include").display()
     );
     println!("cargo:rerun-if-changed={}", zig_dir.join("src").display());
-    for entry in walk(&zig_dir) {
-        println!("cargo:rerun-if-changed={}", entry.display());
-    }
 
     let target = zig_target();
     let header_zig = out_dir.join("zcrypto_h.zig");
@@ -106,22 +104,6 @@ fn find_zig(workspace: &Path) -> PathBuf {
         return local;
     }
     PathBuf::from("zig")
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let Ok(entries) = fs::read_dir(dir) else {
-        return files;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
 }
 
 /// The Zig target triple for Cargo's target.
@@ -182,29 +164,23 @@ fn build_level(
     let optimize = env::var("GHOSTKIT_ZIG_OPTIMIZE").unwrap_or_else(|_| "ReleaseFast".into());
     let archive = out_dir.join(format!("libzcrypto_{}.a", level.name));
     let cache = out_dir.join("zig-cache");
+    // Per-module options come before the `-M` they apply to, and reset after it.
+    let module_flags = [
+        "-O", &optimize, "-target", target, "-mcpu", level.mcpu, "-fPIC",
+    ];
     run(
         Command::new(zig)
             .arg("build-lib")
-            // Per-module options come before the `-M` they apply to.
-            .args(["-O", &optimize, "-target", target, "-mcpu", level.mcpu])
-            .args([
-                "-fPIC",
-                "-fno-stack-check",
-                "-fno-compiler-rt",
-                "-fno-ubsan-rt",
-            ])
+            .args(module_flags)
+            .args(["-fno-stack-check", "-fno-compiler-rt", "-fno-ubsan-rt"])
             .args(["--dep", "zcrypto_h", "--dep", "build_options"])
             .arg(format!(
                 "-Mroot={}",
                 zig_dir.join("src/crypto/export.zig").display()
             ))
-            .args([
-                "-O", &optimize, "-target", target, "-mcpu", level.mcpu, "-fPIC",
-            ])
+            .args(module_flags)
             .arg(format!("-Mzcrypto_h={}", header_zig.display()))
-            .args([
-                "-O", &optimize, "-target", target, "-mcpu", level.mcpu, "-fPIC",
-            ])
+            .args(module_flags)
             .arg(format!("-Mbuild_options={}", options.display()))
             .arg("--name")
             .arg(format!("zcrypto_{}", level.name))
