@@ -1,0 +1,308 @@
+"""An aioquic echo server and test client, the independent peer of the ghostkit QUIC tests.
+
+Run it with the interpreter and PYTHONPATH that scripts/peers/aioquic.js returns.
+
+  server  aioquic_peer.py server --cert LEAF.pem --key KEY.pem --alpn ghostkit-test
+              [--host 127.0.0.1] [--port 0] [--ca CA.pem --require-client-cert]
+              [--keylog FILE] [--stdin-eof-exits]
+      Echoes every bidirectional stream back on itself (the echo ends when the peer's
+      side ends), every unidirectional stream back on a new unidirectional stream of its
+      own, and every datagram back as a datagram. Prints one JSON object per line:
+        {"event": "listening", "host": ..., "port": N}            (once, first)
+        {"event": "handshake", "alpn": ..., "client_cert": bool}  (per connection)
+        {"event": "stream", "stream_id": N, "kind": "bidi"|"uni", "bytes": N, "sha256": hex}
+        {"event": "datagram", "bytes": N, "sha256": hex}
+        {"event": "closed", "error_code": N, "reason": str, "frame_type": N|null}
+      Runs until killed (or, with --stdin-eof-exits, until its stdin closes, so it never
+      outlives the test process that spawned it).
+
+  client  aioquic_peer.py client --port N --ca CA.pem --alpn ghostkit-test
+              [--host 127.0.0.1] [--servername localhost] [--cert C --key K]
+              [--bidi FILE]... [--uni FILE]... [--datagram FILE]...
+              [--close-code N] [--close-reason TEXT] [--timeout SECONDS] [--keylog FILE]
+      Opens one connection, then at once: one bidirectional stream per --bidi file (sends
+      the file, ends its side, reads the echo to its end); one unidirectional stream per
+      --uni file (and collects the server's unidirectional streams until as many have
+      ended); one datagram per --datagram file (resent until the same bytes come back,
+      at most 20 times; aioquic sends packets of at most 1200 bytes, so keep datagrams
+      under ~1100 bytes). Then closes with --close-code/--close-reason and prints one line:
+        {"event": "result", "alpn": ..., "bidi": [{"sent": D, "received": D}, ...],
+         "uni": {"sent": [D...], "received": [D...]},
+         "datagrams": {"sent": [D...], "received": [D...]}, "closed_by_peer": null|{...}}
+      where D is {"bytes": N, "sha256": hex}. Errors print {"event": "error", "message": ...}
+      and exit 1; the whole run is bounded by --timeout (default 60 s).
+"""
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import signal
+import ssl
+import sys
+import threading
+
+from aioquic.asyncio import QuicConnectionProtocol, connect, serve
+from aioquic.quic.configuration import QuicConfiguration
+from aioquic.quic.events import (
+    ConnectionTerminated,
+    DatagramFrameReceived,
+    HandshakeCompleted,
+    StreamDataReceived,
+    StreamReset,
+)
+
+MAX_DATAGRAM_FRAME = 65536
+# Large enough that a multi-megabyte echo is not throttled by aioquic's 1 MiB defaults.
+FLOW_WINDOW = 16 * 1024 * 1024
+
+
+def emit(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def digest(data):
+    return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def is_unidirectional(stream_id):
+    return bool(stream_id & 2)
+
+
+def configuration(args, is_client):
+    config = QuicConfiguration(
+        is_client=is_client,
+        alpn_protocols=args.alpn,
+        max_datagram_frame_size=MAX_DATAGRAM_FRAME,
+        max_data=FLOW_WINDOW,
+        max_stream_data=FLOW_WINDOW,
+        idle_timeout=30.0,
+    )
+    if args.cert:
+        config.load_cert_chain(args.cert, args.key)
+    if args.ca:
+        config.load_verify_locations(cafile=args.ca)
+    if is_client:
+        config.server_name = args.servername
+        config.verify_mode = ssl.CERT_REQUIRED
+    elif args.require_client_cert:
+        config.verify_mode = ssl.CERT_REQUIRED
+    if args.keylog:
+        config.secrets_log_file = open(args.keylog, "a")
+    return config
+
+
+class EchoServerProtocol(QuicConnectionProtocol):
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self._received = {}  # stream id -> bytearray (for the final digest)
+        self._uni_echo = {}  # peer's uni stream id -> our uni stream id
+
+    def quic_event_received(self, event):
+        quic = self._quic
+        if isinstance(event, HandshakeCompleted):
+            emit({
+                "event": "handshake",
+                "alpn": event.alpn_protocol,
+                "client_cert": quic.tls._peer_certificate is not None,
+            })
+        elif isinstance(event, StreamDataReceived):
+            sid = event.stream_id
+            buf = self._received.setdefault(sid, bytearray())
+            buf += event.data
+            if is_unidirectional(sid):
+                if sid not in self._uni_echo:
+                    self._uni_echo[sid] = quic.get_next_available_stream_id(is_unidirectional=True)
+                quic.send_stream_data(self._uni_echo[sid], event.data, event.end_stream)
+            else:
+                quic.send_stream_data(sid, event.data, event.end_stream)
+            if event.end_stream:
+                emit({"event": "stream", "stream_id": sid, "kind": "uni" if is_unidirectional(sid) else "bidi",
+                      **digest(bytes(self._received.pop(sid)))})
+                self._uni_echo.pop(sid, None)
+            self.transmit()
+        elif isinstance(event, StreamReset):
+            emit({"event": "reset", "stream_id": event.stream_id, "error_code": event.error_code})
+            self._received.pop(event.stream_id, None)
+        elif isinstance(event, DatagramFrameReceived):
+            emit({"event": "datagram", **digest(event.data)})
+            quic.send_datagram_frame(event.data)
+            self.transmit()
+        elif isinstance(event, ConnectionTerminated):
+            emit({"event": "closed", "error_code": event.error_code, "reason": event.reason_phrase,
+                  "frame_type": event.frame_type})
+
+
+async def run_server(args):
+    server = await serve(args.host, args.port, configuration=configuration(args, False),
+                         create_protocol=EchoServerProtocol)
+    sockname = server._transport.get_extra_info("sockname")
+    emit({"event": "listening", "host": sockname[0], "port": sockname[1]})
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    server.close()
+
+
+class TestClientProtocol(QuicConnectionProtocol):
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.bidi = {}  # stream id -> [bytearray, future]
+        self.uni_incoming = {}  # server uni stream id -> bytearray
+        self.uni_done = []  # digests of ended server uni streams
+        self.uni_expected = 0
+        self.uni_future = None
+        self.datagram_waiters = {}  # payload -> future
+        self.datagrams_received = []
+        self.alpn = None
+        self.closed_by_peer = None
+
+    def quic_event_received(self, event):
+        if isinstance(event, HandshakeCompleted):
+            self.alpn = event.alpn_protocol
+        elif isinstance(event, StreamDataReceived):
+            sid = event.stream_id
+            if sid in self.bidi:
+                entry = self.bidi[sid]
+                entry[0] += event.data
+                if event.end_stream and not entry[1].done():
+                    entry[1].set_result(bytes(entry[0]))
+            elif is_unidirectional(sid):
+                buf = self.uni_incoming.setdefault(sid, bytearray())
+                buf += event.data
+                if event.end_stream:
+                    self.uni_done.append(digest(bytes(self.uni_incoming.pop(sid))))
+                    if self.uni_future and len(self.uni_done) >= self.uni_expected and not self.uni_future.done():
+                        self.uni_future.set_result(None)
+        elif isinstance(event, StreamReset):
+            if event.stream_id in self.bidi and not self.bidi[event.stream_id][1].done():
+                self.bidi[event.stream_id][1].set_exception(
+                    RuntimeError(f"stream {event.stream_id} reset by peer with code {event.error_code}"))
+        elif isinstance(event, DatagramFrameReceived):
+            self.datagrams_received.append(digest(event.data))
+            waiter = self.datagram_waiters.pop(event.data, None)
+            if waiter and not waiter.done():
+                waiter.set_result(None)
+        elif isinstance(event, ConnectionTerminated):
+            self.closed_by_peer = {"error_code": event.error_code, "reason": event.reason_phrase}
+            error = RuntimeError(f"connection closed by peer: {event.error_code} {event.reason_phrase!r}")
+            for _, future in self.bidi.values():
+                if not future.done():
+                    future.set_exception(error)
+            if self.uni_future and not self.uni_future.done():
+                self.uni_future.set_exception(error)
+            for future in self.datagram_waiters.values():
+                if not future.done():
+                    future.set_exception(error)
+
+    async def echo_bidi(self, data):
+        sid = self._quic.get_next_available_stream_id()
+        future = asyncio.get_running_loop().create_future()
+        self.bidi[sid] = [bytearray(), future]
+        self._quic.send_stream_data(sid, data, end_stream=True)
+        self.transmit()
+        return {"sent": digest(data), "received": digest(await future)}
+
+    async def echo_datagram(self, data):
+        loop = asyncio.get_running_loop()
+        for _ in range(20):
+            future = loop.create_future()
+            self.datagram_waiters[data] = future
+            self._quic.send_datagram_frame(data)
+            self.transmit()
+            try:
+                await asyncio.wait_for(future, 0.25)
+                return
+            except asyncio.TimeoutError:
+                self.datagram_waiters.pop(data, None)
+                continue
+        raise RuntimeError(f"datagram of {len(data)} bytes never echoed after 20 sends")
+
+
+def read_files(paths):
+    out = []
+    for name in paths or []:
+        with open(name, "rb") as fp:
+            out.append(fp.read())
+    return out
+
+
+async def run_client(args):
+    bidi = read_files(args.bidi)
+    uni = read_files(args.uni)
+    datagrams = read_files(args.datagram)
+    async with connect(args.host, args.port, configuration=configuration(args, True),
+                       create_protocol=TestClientProtocol) as client:
+        client.uni_expected = len(uni)
+        client.uni_future = asyncio.get_running_loop().create_future()
+        if not uni:
+            client.uni_future.set_result(None)
+        for data in uni:
+            sid = client._quic.get_next_available_stream_id(is_unidirectional=True)
+            client._quic.send_stream_data(sid, data, end_stream=True)
+        client.transmit()
+        bidi_results = await asyncio.gather(*(client.echo_bidi(data) for data in bidi))
+        await client.uni_future
+        for data in datagrams:
+            await client.echo_datagram(data)
+        result = {
+            "event": "result",
+            "alpn": client.alpn,
+            "bidi": list(bidi_results),
+            "uni": {"sent": [digest(d) for d in uni], "received": client.uni_done},
+            "datagrams": {"sent": [digest(d) for d in datagrams], "received": client.datagrams_received},
+            "closed_by_peer": client.closed_by_peer,
+        }
+        client.close(error_code=args.close_code, reason_phrase=args.close_reason)
+    emit(result)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("mode", choices=["server", "client"])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--alpn", action="append", required=True)
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
+    parser.add_argument("--ca")
+    parser.add_argument("--servername", default="localhost")
+    parser.add_argument("--require-client-cert", action="store_true")
+    parser.add_argument("--keylog")
+    parser.add_argument("--stdin-eof-exits", action="store_true")
+    parser.add_argument("--bidi", action="append")
+    parser.add_argument("--uni", action="append")
+    parser.add_argument("--datagram", action="append")
+    parser.add_argument("--close-code", type=int, default=0)
+    parser.add_argument("--close-reason", default="")
+    parser.add_argument("--timeout", type=float, default=60.0)
+    args = parser.parse_args()
+
+    if args.mode == "server" and not (args.cert and args.key):
+        parser.error("server needs --cert and --key")
+    if args.mode == "client" and not args.port:
+        parser.error("client needs --port")
+
+    if args.stdin_eof_exits:
+        def watch_stdin():
+            while sys.stdin.buffer.read(65536):
+                pass
+            os._exit(0)
+        threading.Thread(target=watch_stdin, daemon=True).start()
+
+    try:
+        if args.mode == "server":
+            asyncio.run(run_server(args))
+        else:
+            asyncio.run(asyncio.wait_for(run_client(args), args.timeout))
+    except Exception as error:  # reported as JSON for the test, then a failing exit code
+        emit({"event": "error", "message": f"{type(error).__name__}: {error}"})
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
