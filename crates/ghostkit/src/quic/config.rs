@@ -1,0 +1,372 @@
+//! Options (named after Node's TLS options where one exists) and the quinn/rustls
+//! configurations built from them.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use quinn::congestion::{BbrConfig, CubicConfig, NewRenoConfig};
+use quinn::crypto::rustls::{QuicClientConfig, QuicServerConfig};
+use quinn::{IdleTimeout, MtuDiscoveryConfig, TransportConfig, VarInt};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{ClientSessionMemoryCache, Resumption};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{DigitallySignedStruct, KeyLog, KeyLogFile, RootCertStore, SignatureScheme};
+
+use super::Error;
+
+/// The congestion controller of a connection.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CongestionController {
+    /// CUBIC (RFC 9438), quinn's default.
+    #[default]
+    Cubic,
+    /// NewReno (RFC 9002).
+    NewReno,
+    /// BBR (experimental in quinn).
+    Bbr,
+}
+
+impl CongestionController {
+    /// Parses `cubic`, `newreno` or `bbr`.
+    pub fn parse(name: &str) -> Result<Self, Error> {
+        match name {
+            "cubic" => Ok(Self::Cubic),
+            "newreno" => Ok(Self::NewReno),
+            "bbr" => Ok(Self::Bbr),
+            other => Err(Error::InvalidOption(format!(
+                "congestionControl must be 'cubic', 'newreno' or 'bbr', not '{other}'"
+            ))),
+        }
+    }
+}
+
+/// Transport settings shared by both roles. `None` keeps the default noted on each field.
+#[derive(Clone, Debug, Default)]
+pub struct TransportOptions {
+    /// Close a connection after this long without traffic (default 30 s; 0 disables).
+    pub idle_timeout_ms: Option<u64>,
+    /// Send keep-alive packets at this interval (default off).
+    pub keep_alive_ms: Option<u64>,
+    /// Bidirectional streams the peer may have open at once (default 100).
+    pub max_bidi_streams: Option<u64>,
+    /// Unidirectional streams the peer may have open at once (default 100).
+    pub max_uni_streams: Option<u64>,
+    /// Per-stream receive window in bytes (default 8 MiB).
+    pub stream_receive_window: Option<u64>,
+    /// Connection receive window in bytes (default 32 MiB).
+    pub receive_window: Option<u64>,
+    /// Bytes buffered for sending per connection (default 16 MiB).
+    pub send_window: Option<u64>,
+    /// Incoming datagram buffer in bytes, 0 disables datagrams (default 1 MiB).
+    pub datagram_receive_buffer: Option<u64>,
+    /// Outgoing datagram buffer in bytes (default 1 MiB).
+    pub datagram_send_buffer: Option<u64>,
+    /// Congestion controller (default cubic).
+    pub congestion_controller: CongestionController,
+    /// Probe for a larger path MTU (default on).
+    pub mtu_discovery: Option<bool>,
+    /// Largest UDP payload that MTU discovery tries, and that the endpoint accepts
+    /// (default 65527 bytes: loopback carries it, other paths stop earlier).
+    pub max_udp_payload: Option<u16>,
+    /// The UDP payload size to start with (default 1200; the first packets must fit the path).
+    pub initial_mtu: Option<u16>,
+}
+
+const MIB: u64 = 1024 * 1024;
+
+fn var(name: &str, value: u64) -> Result<VarInt, Error> {
+    VarInt::from_u64(value)
+        .map_err(|_| Error::InvalidOption(format!("{name} is out of range: {value}")))
+}
+
+impl TransportOptions {
+    /// The quinn transport configuration.
+    pub fn build(&self) -> Result<TransportConfig, Error> {
+        let mut t = TransportConfig::default();
+        let idle = self.idle_timeout_ms.unwrap_or(30_000);
+        t.max_idle_timeout(if idle == 0 {
+            None
+        } else {
+            Some(IdleTimeout::try_from(Duration::from_millis(idle)).map_err(|_| {
+                Error::InvalidOption(format!("idleTimeout is out of range: {idle}"))
+            })?)
+        });
+        t.keep_alive_interval(self.keep_alive_ms.filter(|&ms| ms > 0).map(Duration::from_millis));
+        t.max_concurrent_bidi_streams(var("maxBidiStreams", self.max_bidi_streams.unwrap_or(100))?);
+        t.max_concurrent_uni_streams(var("maxUniStreams", self.max_uni_streams.unwrap_or(100))?);
+        t.stream_receive_window(var(
+            "streamReceiveWindow",
+            self.stream_receive_window.unwrap_or(8 * MIB),
+        )?);
+        t.receive_window(var("receiveWindow", self.receive_window.unwrap_or(32 * MIB))?);
+        t.send_window(self.send_window.unwrap_or(16 * MIB));
+        let datagram_rx = self.datagram_receive_buffer.unwrap_or(MIB);
+        t.datagram_receive_buffer_size((datagram_rx > 0).then_some(datagram_rx as usize));
+        t.datagram_send_buffer_size(self.datagram_send_buffer.unwrap_or(MIB) as usize);
+        let initial_mtu = self.initial_mtu.unwrap_or(1200);
+        if initial_mtu < 1200 {
+            return Err(Error::InvalidOption(format!(
+                "initialMtu must be at least 1200, not {initial_mtu}"
+            )));
+        }
+        t.initial_mtu(initial_mtu);
+        if self.mtu_discovery.unwrap_or(true) {
+            let mut mtu = MtuDiscoveryConfig::default();
+            mtu.upper_bound(self.max_udp_payload.unwrap_or(u16::MAX - 8).max(initial_mtu));
+            t.mtu_discovery_config(Some(mtu));
+        } else {
+            t.mtu_discovery_config(None);
+        }
+        match self.congestion_controller {
+            CongestionController::Cubic => {
+                t.congestion_controller_factory(Arc::new(CubicConfig::default()))
+            }
+            CongestionController::NewReno => {
+                t.congestion_controller_factory(Arc::new(NewRenoConfig::default()))
+            }
+            CongestionController::Bbr => t.congestion_controller_factory(Arc::new(BbrConfig::default())),
+        };
+        Ok(t)
+    }
+}
+
+/// Where TLS secrets are logged for Wireshark (NSS key log format).
+#[derive(Clone, Debug, Default)]
+pub enum Keylog {
+    /// Log to the file named by `SSLKEYLOGFILE` when it is set (rustls' own behaviour).
+    #[default]
+    Environment,
+    /// Append to this file.
+    File(String),
+}
+
+/// TLS settings of one role (Node's option names in the comments).
+#[derive(Clone, Debug, Default)]
+pub struct TlsOptions {
+    /// `alpn`: protocols in preference order.
+    pub alpn: Vec<String>,
+    /// `cert`: PEM certificate chain, leaf first.
+    pub cert: Option<String>,
+    /// `key`: PEM private key.
+    pub key: Option<String>,
+    /// `ca`: PEM trust anchors; without it clients trust the webpki roots.
+    pub ca: Option<String>,
+    /// `rejectUnauthorized`: verify the peer (default true).
+    pub reject_unauthorized: Option<bool>,
+    /// `requestCert` (server): ask clients for a certificate (mTLS).
+    pub request_cert: bool,
+    /// Accept 0-RTT early data (server) / send it when resuming (client).
+    pub early_data: bool,
+    /// Key logging.
+    pub keylog: Keylog,
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+fn certs(pem: &str) -> Result<Vec<CertificateDer<'static>>, Error> {
+    let list = CertificateDer::pem_slice_iter(pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::InvalidOption(format!("cert/ca is not valid PEM: {e}")))?;
+    if list.is_empty() {
+        return Err(Error::InvalidOption("cert/ca holds no PEM certificate".into()));
+    }
+    Ok(list)
+}
+
+fn private_key(pem: &str) -> Result<PrivateKeyDer<'static>, Error> {
+    PrivateKeyDer::from_pem_slice(pem.as_bytes())
+        .map_err(|e| Error::InvalidOption(format!("key is not a valid PEM private key: {e}")))
+}
+
+fn roots(ca: Option<&str>) -> Result<RootCertStore, Error> {
+    let mut store = RootCertStore::empty();
+    match ca {
+        Some(pem) => {
+            for cert in certs(pem)? {
+                store
+                    .add(cert)
+                    .map_err(|e| Error::InvalidOption(format!("ca certificate rejected: {e}")))?;
+            }
+        }
+        None => store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    Ok(store)
+}
+
+fn alpn(list: &[String]) -> Vec<Vec<u8>> {
+    list.iter().map(|p| p.as_bytes().to_vec()).collect()
+}
+
+/// Appends NSS key log lines to a file.
+#[derive(Debug)]
+struct KeylogFile(Mutex<std::fs::File>);
+
+impl KeyLog for KeylogFile {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        let line = format!("{label} {} {}\n", hex(client_random), hex(secret));
+        if let Ok(mut file) = self.0.lock() {
+            // Key logging is best effort by design: a full disk must not break the connection.
+            let _ = file.write_all(line.as_bytes());
+        }
+    }
+}
+
+fn keylog(option: &Keylog) -> Result<Arc<dyn KeyLog>, Error> {
+    Ok(match option {
+        Keylog::Environment => Arc::new(KeyLogFile::new()),
+        Keylog::File(path) => {
+            let file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| Error::InvalidOption(format!("keylog file {path}: {e}")))?;
+            Arc::new(KeylogFile(Mutex::new(file)))
+        }
+    })
+}
+
+/// Accepts any server certificate but still checks the handshake signature
+/// (`rejectUnauthorized: false`).
+#[derive(Debug)]
+struct AcceptAnyServer(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAnyServer {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// The session store one endpoint shares between all its client configurations, so a
+/// ticket from one connection resumes the next (0-RTT).
+pub fn session_store() -> Arc<ClientSessionMemoryCache> {
+    Arc::new(ClientSessionMemoryCache::new(256))
+}
+
+/// The quinn client configuration for `tls`, resuming from `sessions`.
+pub fn client_config(
+    tls: &TlsOptions,
+    transport: &TransportOptions,
+    sessions: Arc<ClientSessionMemoryCache>,
+) -> Result<quinn::ClientConfig, Error> {
+    let provider = provider();
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .map_err(|e| Error::Tls(e.to_string()))?;
+    let builder = if tls.reject_unauthorized.unwrap_or(true) {
+        builder.with_root_certificates(roots(tls.ca.as_deref())?)
+    } else {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnyServer(provider)))
+    };
+    let mut config = match (&tls.cert, &tls.key) {
+        (Some(cert), Some(key)) => builder
+            .with_client_auth_cert(certs(cert)?, private_key(key)?)
+            .map_err(|e| Error::InvalidOption(format!("client cert/key rejected: {e}")))?,
+        (None, None) => builder.with_no_client_auth(),
+        _ => return Err(Error::InvalidOption("cert and key must be given together".into())),
+    };
+    config.alpn_protocols = alpn(&tls.alpn);
+    config.resumption = Resumption::store(sessions);
+    config.enable_early_data = tls.early_data;
+    config.key_log = keylog(&tls.keylog)?;
+    let crypto = QuicClientConfig::try_from(config).map_err(|e| Error::Tls(e.to_string()))?;
+    let mut client = quinn::ClientConfig::new(Arc::new(crypto));
+    client.transport_config(Arc::new(transport.build()?));
+    Ok(client)
+}
+
+/// The quinn server configuration for `tls` (requires `cert` and `key`).
+pub fn server_config(
+    tls: &TlsOptions,
+    transport: &TransportOptions,
+) -> Result<quinn::ServerConfig, Error> {
+    let (Some(cert), Some(key)) = (&tls.cert, &tls.key) else {
+        return Err(Error::InvalidOption("a server needs cert and key (PEM)".into()));
+    };
+    let builder = rustls::ServerConfig::builder_with_provider(provider())
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .map_err(|e| Error::Tls(e.to_string()))?;
+    let builder = if tls.request_cert {
+        let Some(ca) = tls.ca.as_deref() else {
+            return Err(Error::InvalidOption("requestCert needs ca to verify clients".into()));
+        };
+        let verifier = WebPkiClientVerifier::builder_with_provider(
+            Arc::new(roots(Some(ca))?),
+            provider(),
+        );
+        let verifier = if tls.reject_unauthorized.unwrap_or(true) {
+            verifier
+        } else {
+            verifier.allow_unauthenticated()
+        };
+        builder.with_client_cert_verifier(
+            verifier
+                .build()
+                .map_err(|e| Error::InvalidOption(format!("client verifier: {e}")))?,
+        )
+    } else {
+        builder.with_no_client_auth()
+    };
+    let mut config = builder
+        .with_single_cert(certs(cert)?, private_key(key)?)
+        .map_err(|e| Error::InvalidOption(format!("server cert/key rejected: {e}")))?;
+    config.alpn_protocols = alpn(&tls.alpn);
+    config.key_log = keylog(&tls.keylog)?;
+    if tls.early_data {
+        // QUIC requires exactly this value when early data is enabled (RFC 9001 §4.6.1).
+        config.max_early_data_size = u32::MAX;
+    }
+    let crypto = QuicServerConfig::try_from(config).map_err(|e| Error::Tls(e.to_string()))?;
+    let mut server = quinn::ServerConfig::with_crypto(Arc::new(crypto));
+    server.transport_config(Arc::new(transport.build()?));
+    server.migration(true);
+    Ok(server)
+}

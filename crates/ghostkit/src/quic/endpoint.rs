@@ -1,0 +1,142 @@
+//! An endpoint: one UDP socket that accepts connections, dials them, or both.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::{Arc, Mutex};
+
+use rustls::client::ClientSessionMemoryCache;
+use socket2::{Domain, Protocol, Socket, Type};
+
+use super::Error;
+use super::config::{self, TlsOptions, TransportOptions};
+
+/// Socket settings of an endpoint.
+#[derive(Clone, Debug)]
+pub struct SocketOptions {
+    /// Local address to bind (port 0 picks a free port).
+    pub address: SocketAddr,
+    /// `SO_RCVBUF` in bytes (default 4 MiB, capped by the OS; large so loopback bursts
+    /// are not dropped).
+    pub receive_buffer: usize,
+    /// `SO_SNDBUF` in bytes (default 4 MiB, capped by the OS).
+    pub send_buffer: usize,
+    /// Only IPv6 on an IPv6 socket (default false: dual-stack).
+    pub ipv6_only: bool,
+}
+
+impl Default for SocketOptions {
+    fn default() -> Self {
+        SocketOptions {
+            address: SocketAddr::from(([0, 0, 0, 0], 0)),
+            receive_buffer: 4 << 20,
+            send_buffer: 4 << 20,
+            ipv6_only: false,
+        }
+    }
+}
+
+/// Binds a UDP socket with the buffer sizes of `options`.
+pub fn bind_socket(options: &SocketOptions) -> Result<UdpSocket, Error> {
+    let domain = if options.address.is_ipv6() { Domain::IPV6 } else { Domain::IPV4 };
+    let socket = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP)).map_err(Error::Io)?;
+    if options.address.is_ipv6() {
+        socket.set_only_v6(options.ipv6_only).map_err(Error::Io)?;
+    }
+    // The OS caps these at its maximum (net.core.rmem_max); a smaller buffer is not an error.
+    let _ = socket.set_recv_buffer_size(options.receive_buffer);
+    let _ = socket.set_send_buffer_size(options.send_buffer);
+    socket.bind(&options.address.into()).map_err(Error::Io)?;
+    Ok(socket.into())
+}
+
+/// Everything an endpoint is made from.
+#[derive(Clone, Debug, Default)]
+pub struct EndpointOptions {
+    /// The UDP socket.
+    pub socket: SocketOptions,
+    /// Server TLS settings; `None` makes a client-only endpoint.
+    pub server: Option<TlsOptions>,
+    /// Default client TLS settings for [`Endpoint::connect`].
+    pub client: TlsOptions,
+    /// Transport settings for both roles.
+    pub transport: TransportOptions,
+}
+
+/// A QUIC endpoint over quinn. It must be created inside a tokio runtime.
+#[derive(Debug)]
+pub struct Endpoint {
+    inner: quinn::Endpoint,
+    sessions: Arc<ClientSessionMemoryCache>,
+    default_client: Mutex<Option<quinn::ClientConfig>>,
+    options: EndpointOptions,
+}
+
+impl Endpoint {
+    /// Binds the socket and starts the endpoint.
+    pub fn bind(options: EndpointOptions) -> Result<Self, Error> {
+        let server = match &options.server {
+            Some(tls) => Some(config::server_config(tls, &options.transport)?),
+            None => None,
+        };
+        let mut endpoint_config = quinn::EndpointConfig::default();
+        let payload = options.transport.max_udp_payload.unwrap_or(u16::MAX - 8);
+        endpoint_config
+            .max_udp_payload_size(payload)
+            .map_err(|_| Error::InvalidOption(format!("maxUdpPayload is out of range: {payload}")))?;
+        let socket = bind_socket(&options.socket)?;
+        let runtime = quinn::default_runtime()
+            .ok_or_else(|| Error::Io(std::io::Error::other("no tokio runtime")))?;
+        let inner = quinn::Endpoint::new(endpoint_config, server, socket, runtime).map_err(Error::Io)?;
+        Ok(Endpoint {
+            inner,
+            sessions: config::session_store(),
+            default_client: Mutex::new(None),
+            options,
+        })
+    }
+
+    /// The quinn endpoint underneath.
+    pub fn quinn(&self) -> &quinn::Endpoint {
+        &self.inner
+    }
+
+    /// The bound local address.
+    pub fn local_addr(&self) -> Result<SocketAddr, Error> {
+        self.inner.local_addr().map_err(Error::Io)
+    }
+
+    /// Starts a connection to `address`, verifying the server as `server_name`. `tls`
+    /// overrides the endpoint's default client settings for this connection; either way
+    /// the endpoint's session store is used, so later connections can resume (0-RTT).
+    pub fn connect(
+        &self,
+        address: SocketAddr,
+        server_name: &str,
+        tls: Option<&TlsOptions>,
+    ) -> Result<quinn::Connecting, Error> {
+        let client = match tls {
+            Some(tls) => config::client_config(tls, &self.options.transport, self.sessions.clone())?,
+            None => self.default_client()?,
+        };
+        self.inner
+            .connect_with(client, address, server_name)
+            .map_err(|e| Error::Connect(e.to_string()))
+    }
+
+    fn default_client(&self) -> Result<quinn::ClientConfig, Error> {
+        let mut slot = self.default_client.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(config) = slot.as_ref() {
+            return Ok(config.clone());
+        }
+        let config =
+            config::client_config(&self.options.client, &self.options.transport, self.sessions.clone())?;
+        *slot = Some(config.clone());
+        Ok(config)
+    }
+
+    /// Moves the endpoint to a new socket bound to `address` (client migration): open
+    /// connections continue from the new address.
+    pub fn rebind(&self, address: SocketAddr) -> Result<(), Error> {
+        let socket = bind_socket(&SocketOptions { address, ..self.options.socket.clone() })?;
+        self.inner.rebind(socket).map_err(Error::Io)
+    }
+}
