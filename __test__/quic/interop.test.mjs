@@ -1,0 +1,506 @@
+// ghostkit/quic against QUIC stacks nobody on this project wrote (PEERS.md):
+//   aioquic 1.7.2 (Python)          — server and client, bidi/uni streams and datagrams, mTLS
+//   Deno 2.9.6 (quinn in Deno)      — server and client, bidi/uni streams and datagrams
+//   @matrixai/quic 2.0.9 (quiche)   — server and client, bidi/uni streams (it has no datagram API)
+// Every byte is checked: random payloads of several sizes (one over 1 MiB) are echoed by the
+// other side and compared in full on our side, and the peer's own report (SHA-256 of what it
+// received) is compared with what we sent. Certificates come from quic.generateCertificate()
+// (a CA and a CA-signed leaf). The peers are installed by scripts/peers/*.js into the peers
+// cache; a peer that cannot be installed fails these tests. Every peer process is killed in
+// `after`, and every wait has a deadline.
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Transform, pipeline } from 'node:stream'
+import { after, before, describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
+
+const require = createRequire(import.meta.url)
+const quic = require('../../lib/quic.js')
+const { aioquic } = require('../../scripts/peers/aioquic.js')
+const { deno } = require('../../scripts/peers/deno.js')
+const { matrixaiQuic } = require('../../scripts/peers/matrixai-quic.js')
+
+const PEERS_DIR = fileURLToPath(new URL('./peers/', import.meta.url))
+const ALPN = 'ghostkit-interop'
+const TEST_TIMEOUT = 180_000
+const PEER_TIMEOUT_S = 120
+
+// Sizes cover empty, tiny, one packet, many packets, and > 1 MiB (flow-control window updates).
+const BIDI_SIZES = [0, 1, 1000, 65_543, 1_572_867]
+const UNI_SIZES = [0, 777, 300_001]
+// aioquic sends packets of at most 1,200 bytes: datagrams stay under that.
+const DATAGRAM_SIZES = [1, 100, 1000]
+
+const sha256 = (data) => createHash('sha256').update(data).digest('hex')
+const digest = (data) => ({ bytes: data.length, sha256: sha256(data) })
+const byHash = (a, b) => (a.sha256 < b.sha256 ? -1 : a.sha256 > b.sha256 ? 1 : a.bytes - b.bytes)
+const sorted = (digests) => [...digests].sort(byHash)
+const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Rejects after `ms` with `what` in the message, so no wait in this file can hang. */
+function deadline(promise, ms, what) {
+  let timer
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms) }),
+  ]).finally(() => clearTimeout(timer))
+}
+
+// ---------------------------------------------------------------------------------------
+// Peer processes
+
+const running = new Set()
+
+/** A spawned peer whose stdout is JSON lines. Killed by `stop()` and in `after`. */
+class PeerProcess {
+  constructor(name, command, args, env) {
+    this.name = name
+    this.lines = []
+    this.stderr = ''
+    this.waiters = []
+    this.child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] })
+    running.add(this)
+    let pending = ''
+    this.child.stdout.setEncoding('utf8')
+    this.child.stdout.on('data', (chunk) => {
+      pending += chunk
+      let newline
+      while ((newline = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, newline).trim()
+        pending = pending.slice(newline + 1)
+        if (!line) continue
+        try {
+          this.lines.push(JSON.parse(line))
+        } catch {
+          this.stderr += `(stdout) ${line}\n`
+        }
+        this.wake()
+      }
+    })
+    this.child.stderr.setEncoding('utf8')
+    this.child.stderr.on('data', (chunk) => { this.stderr += chunk })
+    this.exited = new Promise((resolve) => {
+      this.child.on('exit', (code, signal) => {
+        running.delete(this)
+        this.exitCode = code ?? signal
+        this.wake()
+        resolve(this.exitCode)
+      })
+      this.child.on('error', (error) => {
+        this.stderr += `spawn failed: ${error.message}\n`
+        running.delete(this)
+        this.exitCode = 'spawn-error'
+        this.wake()
+        resolve(this.exitCode)
+      })
+    })
+  }
+
+  wake() {
+    for (const waiter of [...this.waiters]) waiter()
+  }
+
+  describe() {
+    return `${this.name} (exit ${this.exitCode ?? 'running'})\nstdout: ${JSON.stringify(this.lines).slice(0, 2000)}\nstderr: ${this.stderr.slice(-4000)}`
+  }
+
+  /** The first line matching `predicate`; fails when the process exits first or after `ms`. */
+  waitFor(predicate, ms, what) {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = this.lines.find(predicate)
+        if (found) return finish(null, found)
+        if (this.exitCode !== undefined) return finish(new Error(`${this.name} exited before ${what}\n${this.describe()}`))
+      }
+      const timer = setTimeout(() => finish(new Error(`${this.name}: no ${what} within ${ms} ms\n${this.describe()}`)), ms)
+      const finish = (error, value) => {
+        clearTimeout(timer)
+        this.waiters = this.waiters.filter((w) => w !== check)
+        if (error) reject(error)
+        else resolve(value)
+      }
+      this.waiters.push(check)
+      check()
+    })
+  }
+
+  stop() {
+    if (this.exitCode === undefined) this.child.kill('SIGKILL')
+    return this.exited
+  }
+}
+
+after(async () => {
+  await Promise.all([...running].map((peer) => peer.stop()))
+})
+
+/** Runs a peer client to its end and returns its `result` line; fails with its output otherwise. */
+async function runClient(name, command, args, env) {
+  const peer = new PeerProcess(name, command, args, env)
+  const code = await deadline(peer.exited, (PEER_TIMEOUT_S + 30) * 1000, `${name} to finish`).catch(async (error) => {
+    await peer.stop()
+    throw new Error(`${error.message}\n${peer.describe()}`)
+  })
+  const result = peer.lines.find((l) => l.event === 'result')
+  assert.ok(code === 0 && result, `${name} failed:\n${peer.describe()}`)
+  return result
+}
+
+// How to run each peer. `server(files)` returns [command, args, env]; `client(port, files)` too.
+const PEERS = {
+  aioquic: {
+    datagrams: true,
+    setup() {
+      const { python, env } = aioquic()
+      const program = join(PEERS_DIR, 'aioquic_peer.py')
+      return {
+        server: (f, extra = []) => [python, [program, 'server', '--host', '127.0.0.1', '--port', '0', '--alpn', ALPN,
+          '--cert', f.cert, '--key', f.key, '--stdin-eof-exits', ...extra], env],
+        client: (port, f, extra = []) => [python, [program, 'client', '--host', '127.0.0.1', '--port', String(port),
+          '--alpn', ALPN, '--ca', f.ca, '--servername', 'localhost', '--timeout', String(PEER_TIMEOUT_S), ...extra], env],
+      }
+    },
+  },
+  deno: {
+    datagrams: true,
+    setup() {
+      const { binary } = deno()
+      const env = { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' }
+      const run = [binary, ['run', '--unstable-net', '--allow-net', '--allow-read', '--no-prompt', join(PEERS_DIR, 'deno_peer.ts')]]
+      return {
+        server: (f, extra = []) => [run[0], [...run[1], 'server', '--host', '127.0.0.1', '--port', '0', '--alpn', ALPN,
+          '--cert', f.cert, '--key', f.key, ...extra], env],
+        client: (port, f, extra = []) => [run[0], [...run[1], 'client', '--host', '127.0.0.1', '--port', String(port),
+          '--alpn', ALPN, '--ca', f.ca, '--servername', 'localhost', '--timeout', String(PEER_TIMEOUT_S), ...extra], env],
+      }
+    },
+  },
+  '@matrixai/quic': {
+    datagrams: false,
+    setup() {
+      const { entry } = matrixaiQuic()
+      const program = join(PEERS_DIR, 'matrixai_peer.mjs')
+      return {
+        server: (f, extra = []) => [process.execPath, [program, 'server', '--entry', entry, '--host', '127.0.0.1',
+          '--port', '0', '--alpn', ALPN, '--cert', f.cert, '--key', f.key, ...extra], process.env],
+        client: (port, f, extra = []) => [process.execPath, [program, 'client', '--entry', entry, '--host', '127.0.0.1',
+          '--port', String(port), '--alpn', ALPN, '--ca', f.ca, '--servername', 'localhost',
+          '--timeout', String(PEER_TIMEOUT_S), ...extra], process.env],
+      }
+    },
+  },
+}
+
+// ---------------------------------------------------------------------------------------
+// Fixtures: one CA + leaf, payload files
+
+let dir
+let certs
+let files
+const payloads = {
+  bidi: BIDI_SIZES.map((n) => randomBytes(n)),
+  uni: UNI_SIZES.map((n) => randomBytes(n)),
+  // Distinct contents, so each echo can be matched to what was sent.
+  datagrams: DATAGRAM_SIZES.map((n) => randomBytes(n)),
+}
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ghostkit-quic-interop-'))
+  certs = quic.generateCertificate()
+  files = { ca: join(dir, 'ca.pem'), cert: join(dir, 'leaf.pem'), key: join(dir, 'leaf.key') }
+  writeFileSync(files.ca, certs.ca)
+  writeFileSync(files.cert, certs.cert)
+  writeFileSync(files.key, certs.key)
+  const write = (kind, list) => list.map((data, i) => {
+    const name = join(dir, `${kind}-${i}.bin`)
+    writeFileSync(name, data)
+    return name
+  })
+  files.bidi = write('bidi', payloads.bidi)
+  files.uni = write('uni', payloads.uni)
+  files.datagrams = write('datagram', payloads.datagrams)
+})
+
+after(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+const payloadArgs = (withDatagrams) => [
+  ...files.bidi.flatMap((f) => ['--bidi', f]),
+  ...files.uni.flatMap((f) => ['--uni', f]),
+  ...(withDatagrams ? files.datagrams.flatMap((f) => ['--datagram', f]) : []),
+]
+
+// ---------------------------------------------------------------------------------------
+// ghostkit side
+
+/** Reads a readable stream to its end. */
+async function readAll(stream) {
+  return Buffer.concat(await deadline(stream.toArray(), PEER_TIMEOUT_S * 1000, `stream ${stream.id} to end`))
+}
+
+/** A pass-through that records the digest of what went through it. */
+function hashing(onDone) {
+  const hash = createHash('sha256')
+  let bytes = 0
+  return new Transform({
+    transform(chunk, _encoding, callback) {
+      hash.update(chunk)
+      bytes += chunk.length
+      callback(null, chunk)
+    },
+    flush(callback) {
+      onDone({ bytes, sha256: hash.digest('hex') })
+      callback()
+    },
+  })
+}
+
+/** A ghostkit echo server with the same behaviour as the peers' servers, recording what it saw. */
+async function ghostkitEchoServer(options = {}) {
+  const endpoint = await quic.listen({ host: '127.0.0.1', port: 0, cert: certs.cert, key: certs.key, alpn: [ALPN], ...options })
+  const seen = { connections: [], streams: [], datagrams: [], errors: [] }
+  endpoint.on('connection', (conn) => {
+    seen.connections.push(conn)
+    conn.on('stream', (stream) => {
+      const record = (d) => seen.streams.push({ direction: stream.direction, ...d })
+      const fail = (error) => { if (error) seen.errors.push(error) }
+      if (stream.direction === 'bidi') {
+        pipeline(stream, hashing(record), stream, fail)
+      } else {
+        conn.openUnidirectionalStream().then((back) => pipeline(stream, hashing(record), back, fail), fail)
+      }
+    })
+    conn.on('datagram', (data) => {
+      seen.datagrams.push(digest(data))
+      try {
+        conn.sendDatagram(data)
+      } catch (error) {
+        seen.errors.push(error)
+      }
+    })
+  })
+  return { endpoint, port: endpoint.address.port, seen }
+}
+
+/** Sends each payload as a datagram until the same bytes come back (20 tries, 250 ms apart). */
+async function echoDatagrams(conn, list) {
+  const received = []
+  const waiting = new Map()
+  const onDatagram = (data) => {
+    const bytes = Buffer.from(data)
+    received.push(bytes)
+    const key = bytes.toString('hex')
+    waiting.get(key)?.()
+    waiting.delete(key)
+  }
+  conn.on('datagram', onDatagram)
+  try {
+    for (const data of list) {
+      const echoed = new Promise((resolve) => waiting.set(data.toString('hex'), resolve))
+      let ok = false
+      for (let attempt = 0; attempt < 20 && !ok; attempt++) {
+        conn.sendDatagram(data)
+        ok = await Promise.race([echoed.then(() => true), delay(250).then(() => false)])
+      }
+      assert.ok(ok, `datagram of ${data.length} bytes never came back after 20 sends`)
+    }
+  } finally {
+    conn.off('datagram', onDatagram)
+  }
+  return received
+}
+
+/** Client side of one exchange against an echo server: every payload kind, checked byte for byte. */
+async function exchangeAsClient(conn, { datagrams }) {
+  const incomingUni = []
+  const uniDone = new Promise((resolve, reject) => {
+    if (payloads.uni.length === 0) resolve()
+    conn.on('stream', (stream) => {
+      if (stream.direction !== 'uni') return reject(new Error(`unexpected incoming ${stream.direction} stream ${stream.id}`))
+      readAll(stream).then((data) => {
+        incomingUni.push(data)
+        if (incomingUni.length === payloads.uni.length) resolve()
+      }, reject)
+    })
+  })
+
+  const bidi = Promise.all(payloads.bidi.map(async (data) => {
+    const stream = await conn.openBidirectionalStream()
+    assert.equal(stream.direction, 'bidi')
+    assert.equal(stream.incoming, false)
+    stream.end(data)
+    return readAll(stream)
+  }))
+  for (const data of payloads.uni) {
+    const stream = await conn.openUnidirectionalStream()
+    assert.equal(stream.direction, 'uni')
+    stream.end(data)
+  }
+
+  const echoed = await bidi
+  echoed.forEach((data, i) => {
+    assert.equal(data.length, payloads.bidi[i].length, `bidi stream ${i}: length`)
+    assert.ok(data.equals(payloads.bidi[i]), `bidi stream ${i} (${payloads.bidi[i].length} bytes): content differs`)
+  })
+  await deadline(uniDone, PEER_TIMEOUT_S * 1000, 'the unidirectional echoes')
+  assert.deepEqual(sorted(incomingUni.map(digest)), sorted(payloads.uni.map(digest)), 'unidirectional echoes')
+
+  if (datagrams) {
+    assert.ok(conn.maxDatagramSize >= Math.max(...DATAGRAM_SIZES), `maxDatagramSize ${conn.maxDatagramSize}`)
+    const received = await echoDatagrams(conn, payloads.datagrams)
+    const sent = new Set(payloads.datagrams.map((d) => d.toString('hex')))
+    for (const data of received) assert.ok(sent.has(data.toString('hex')), `a datagram of ${data.length} bytes came back altered`)
+  }
+}
+
+/** What a peer client reported must be exactly what we sent (and, echoed, what it got back). */
+function assertClientResult(result, { datagrams }) {
+  assert.equal(result.alpn, ALPN)
+  assert.equal(result.bidi.length, payloads.bidi.length)
+  result.bidi.forEach((stream, i) => {
+    assert.deepEqual(stream.sent, digest(payloads.bidi[i]), `bidi ${i}: sent`)
+    assert.deepEqual(stream.received, digest(payloads.bidi[i]), `bidi ${i}: echo`)
+  })
+  assert.deepEqual(sorted(result.uni.sent), sorted(payloads.uni.map(digest)), 'uni sent')
+  assert.deepEqual(sorted(result.uni.received), sorted(payloads.uni.map(digest)), 'uni echoes')
+  if (datagrams) {
+    assert.deepEqual(sorted(result.datagrams.sent), sorted(payloads.datagrams.map(digest)), 'datagrams sent')
+    const expected = new Set(payloads.datagrams.map((d) => sha256(d)))
+    for (const d of result.datagrams.received) assert.ok(expected.has(d.sha256), 'a datagram came back altered')
+    for (const d of payloads.datagrams) assert.ok(result.datagrams.received.some((r) => r.sha256 === sha256(d)), `datagram of ${d.length} bytes not echoed`)
+  }
+}
+
+/** What the ghostkit server saw must be exactly what the peer sent. */
+function assertServerSaw(seen, { datagrams }) {
+  assert.deepEqual(seen.errors, [], 'errors in the ghostkit echo server')
+  const streams = (direction) => sorted(seen.streams.filter((s) => s.direction === direction).map(({ bytes, sha256: h }) => ({ bytes, sha256: h })))
+  assert.deepEqual(streams('bidi'), sorted(payloads.bidi.map(digest)), 'bidi streams the server received')
+  assert.deepEqual(streams('uni'), sorted(payloads.uni.map(digest)), 'uni streams the server received')
+  if (datagrams) {
+    const expected = new Set(payloads.datagrams.map((d) => sha256(d)))
+    assert.ok(seen.datagrams.length >= payloads.datagrams.length, 'datagrams the server received')
+    for (const d of seen.datagrams) assert.ok(expected.has(d.sha256), 'the server received an altered datagram')
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The tests
+
+for (const [name, peer] of Object.entries(PEERS)) {
+  describe(`interop with ${name}`, { timeout: TEST_TIMEOUT * 3 }, () => {
+    let run
+    before(() => {
+      run = peer.setup() // installs the peer on first use; throws (failing the suite) if it cannot
+    })
+
+    it(`ghostkit client → ${name} server: bidi + uni streams${peer.datagrams ? ' + datagrams' : ''}, close code reaches the peer`, { timeout: TEST_TIMEOUT }, async () => {
+      const server = new PeerProcess(`${name} server`, ...run.server(files))
+      const listening = await server.waitFor((l) => l.event === 'listening', 60_000, 'listening line')
+      const conn = await deadline(quic.connect(`127.0.0.1:${listening.port}`, { alpn: [ALPN], ca: certs.ca, servername: 'localhost' }),
+        30_000, `connect to ${name}`)
+      try {
+        await conn.opened
+        assert.equal(conn.alpnProtocol, ALPN)
+        assert.equal(conn.remoteAddress.port, listening.port)
+        const chain = conn.getPeerCertificates()
+        assert.ok(chain.length >= 1, 'the server certificate chain is exposed')
+        await exchangeAsClient(conn, { datagrams: peer.datagrams })
+        // The peer's own account of every stream it echoed.
+        for (const data of [...payloads.bidi, ...payloads.uni]) {
+          const d = digest(data)
+          await server.waitFor((l) => l.event === 'stream' && l.sha256 === d.sha256 && l.bytes === d.bytes, 30_000, `its report of a ${d.bytes}-byte stream`)
+        }
+      } finally {
+        await deadline(conn.close(42, 'interop done'), 30_000, 'connection close')
+      }
+      if (name !== '@matrixai/quic') {
+        // aioquic and Deno report the application close code and reason they received.
+        const closed = await server.waitFor((l) => l.event === 'closed', 30_000, 'its close report')
+        assert.equal(closed.error_code, 42)
+        assert.equal(closed.reason, 'interop done')
+      }
+      await server.stop()
+    })
+
+    it(`${name} client → ghostkit server: bidi + uni streams${peer.datagrams ? ' + datagrams' : ''}, peer's close code surfaces`, { timeout: TEST_TIMEOUT }, async () => {
+      const { endpoint, port, seen } = await ghostkitEchoServer()
+      try {
+        const result = await runClient(`${name} client`, ...run.client(port, files,
+          [...payloadArgs(peer.datagrams), '--close-code', '7', '--close-reason', 'peer done']))
+        assertClientResult(result, { datagrams: peer.datagrams })
+        assertServerSaw(seen, { datagrams: peer.datagrams })
+        assert.equal(seen.connections.length, 1)
+        const conn = seen.connections[0]
+        assert.equal(conn.alpnProtocol, ALPN)
+        const info = await deadline(conn.closed, 30_000, 'the server connection to close')
+        assert.equal(info.kind, 'application')
+        assert.equal(info.errorCode, 7)
+        assert.equal(info.reason, 'peer done')
+      } finally {
+        await deadline(endpoint.close(), 30_000, 'endpoint close')
+      }
+    })
+  })
+}
+
+describe('mutual TLS with aioquic', { timeout: TEST_TIMEOUT * 2 }, () => {
+  let run
+  before(() => {
+    run = PEERS.aioquic.setup()
+  })
+
+  it('ghostkit client presents a CA-signed certificate to an aioquic server that requires one', { timeout: TEST_TIMEOUT }, async () => {
+    const server = new PeerProcess('aioquic server (mTLS)', ...run.server(files, ['--ca', files.ca, '--require-client-cert']))
+    const { port } = await server.waitFor((l) => l.event === 'listening', 60_000, 'listening line')
+    const conn = await deadline(quic.connect(`127.0.0.1:${port}`, {
+      alpn: [ALPN], ca: certs.ca, servername: 'localhost', cert: certs.cert, key: certs.key,
+    }), 30_000, 'connect')
+    try {
+      await conn.opened
+      const handshake = await server.waitFor((l) => l.event === 'handshake', 30_000, 'handshake report')
+      assert.equal(handshake.client_cert, true)
+      const stream = await conn.openBidirectionalStream()
+      stream.end(payloads.bidi[2])
+      assert.ok((await readAll(stream)).equals(payloads.bidi[2]))
+    } finally {
+      await deadline(conn.close(), 30_000, 'connection close')
+      await server.stop()
+    }
+  })
+
+  it('an aioquic client without a certificate is refused by a ghostkit server that requires one', { timeout: TEST_TIMEOUT }, async () => {
+    const { endpoint, port, seen } = await ghostkitEchoServer({ requestCert: true, ca: certs.ca })
+    try {
+      const peer = new PeerProcess('aioquic client (no cert)', ...run.client(port, files, ['--bidi', files.bidi[1]]))
+      await deadline(peer.exited, (PEER_TIMEOUT_S + 30) * 1000, 'aioquic client to finish')
+      assert.notEqual(peer.exitCode, 0, `the client without a certificate got through:\n${peer.describe()}`)
+      assert.ok(peer.lines.some((l) => l.event === 'error'), peer.describe())
+      assert.equal(seen.streams.length, 0, 'no stream may reach the application')
+    } finally {
+      await deadline(endpoint.close(), 30_000, 'endpoint close')
+    }
+  })
+
+  it('an aioquic client with a CA-signed certificate is accepted and its chain is visible', { timeout: TEST_TIMEOUT }, async () => {
+    const { endpoint, port, seen } = await ghostkitEchoServer({ requestCert: true, ca: certs.ca })
+    try {
+      const result = await runClient('aioquic client (mTLS)', ...run.client(port, files,
+        ['--cert', files.cert, '--key', files.key, '--bidi', files.bidi[3]]))
+      assert.deepEqual(result.bidi[0].received, digest(payloads.bidi[3]))
+      const chain = seen.connections[0].getPeerCertificates()
+      assert.ok(chain.length >= 1, 'the client certificate chain is exposed on the server')
+      const firstPem = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(certs.cert)
+      const leafDer = Buffer.from(firstPem[1].replace(/\s+/g, ''), 'base64')
+      assert.ok(chain[0].equals(leafDer), 'the first certificate is the client leaf')
+    } finally {
+      await deadline(endpoint.close(), 30_000, 'endpoint close')
+    }
+  })
+})
