@@ -466,6 +466,7 @@ describe('mutual TLS with aioquic', { timeout: TEST_TIMEOUT * 2 }, () => {
       await conn.opened
       const handshake = await server.waitFor((l) => l.event === 'handshake', 30_000, 'handshake report')
       assert.equal(handshake.client_cert, true)
+      assert.equal(handshake.client_cert_verified, true, "aioquic checked the client leaf against the CA")
       const stream = await conn.openBidirectionalStream()
       stream.end(payloads.bidi[2])
       assert.ok((await readAll(stream)).equals(payloads.bidi[2]))

@@ -9,10 +9,16 @@ Run it with the interpreter and PYTHONPATH that scripts/peers/aioquic.js returns
       side ends), every unidirectional stream back on a new unidirectional stream of its
       own, and every datagram back as a datagram. Prints one JSON object per line:
         {"event": "listening", "host": ..., "port": N}            (once, first)
-        {"event": "handshake", "alpn": ..., "client_cert": bool}  (per connection)
+        {"event": "handshake", "alpn": ..., "client_cert": bool,   (per connection)
+         "client_cert_verified": bool}
         {"event": "stream", "stream_id": N, "kind": "bidi"|"uni", "bytes": N, "sha256": hex}
         {"event": "datagram", "bytes": N, "sha256": hex}
         {"event": "closed", "error_code": N, "reason": str, "frame_type": N|null}
+      --require-client-cert: aioquic only requests a client certificate through a private
+      switch and does not check its issuer, so this program turns the switch on and checks
+      that the leaf the client sent is signed by --ca; a connection without one, or with
+      one --ca did not sign, is closed with TLS alert certificate_required (0x174) or
+      bad_certificate (0x12a).
       Runs until killed (or, with --stdin-eof-exits, until its stdin closes, so it never
       outlives the test process that spawned it).
 
@@ -43,6 +49,7 @@ import ssl
 import sys
 import threading
 
+from aioquic import tls
 from aioquic.asyncio import QuicConnectionProtocol, connect, serve
 from aioquic.quic.configuration import QuicConfiguration
 from aioquic.quic.events import (
@@ -94,7 +101,34 @@ def configuration(args, is_client):
     return config
 
 
+def request_client_certificates():
+    """Makes every server-side TLS context of aioquic send a CertificateRequest."""
+    original = tls.Context.__init__
+
+    def init(self, *a, **kw):
+        original(self, *a, **kw)
+        if not self._is_client:
+            self._request_client_certificate = True
+
+    tls.Context.__init__ = init
+
+
+def issued_by(leaf, ca_file):
+    from cryptography import x509
+
+    with open(ca_file, "rb") as fp:
+        ca = x509.load_pem_x509_certificate(fp.read())
+    try:
+        leaf.verify_directly_issued_by(ca)
+        return True
+    except Exception:
+        return False
+
+
 class EchoServerProtocol(QuicConnectionProtocol):
+    require_client_cert = False
+    ca_file = None
+
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
         self._received = {}  # stream id -> bytearray (for the final digest)
@@ -103,11 +137,17 @@ class EchoServerProtocol(QuicConnectionProtocol):
     def quic_event_received(self, event):
         quic = self._quic
         if isinstance(event, HandshakeCompleted):
+            leaf = quic.tls._peer_certificate
+            verified = leaf is not None and self.ca_file is not None and issued_by(leaf, self.ca_file)
             emit({
                 "event": "handshake",
                 "alpn": event.alpn_protocol,
-                "client_cert": quic.tls._peer_certificate is not None,
+                "client_cert": leaf is not None,
+                "client_cert_verified": verified,
             })
+            if self.require_client_cert and not verified:
+                quic.close(error_code=0x100 + (116 if leaf is None else 42), reason_phrase="client certificate required")
+                self.transmit()
         elif isinstance(event, StreamDataReceived):
             sid = event.stream_id
             buf = self._received.setdefault(sid, bytearray())
@@ -136,6 +176,12 @@ class EchoServerProtocol(QuicConnectionProtocol):
 
 
 async def run_server(args):
+    if args.require_client_cert:
+        if not args.ca:
+            raise SystemExit("--require-client-cert needs --ca")
+        request_client_certificates()
+        EchoServerProtocol.require_client_cert = True
+    EchoServerProtocol.ca_file = args.ca
     server = await serve(args.host, args.port, configuration=configuration(args, False),
                          create_protocol=EchoServerProtocol)
     sockname = server._transport.get_extra_info("sockname")
