@@ -20,7 +20,7 @@ const MATRIXAI_QUIC_VERSION = '2.0.9'
 function npmInstall(dir, specs) {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
   const result = spawnSync(npm, ['install', '--prefix', dir, '--no-save', '--no-audit', '--no-fund',
-    '--no-package-lock', '--loglevel=error', ...specs], { encoding: 'utf8', maxBuffer: 64 << 20 })
+    '--no-package-lock', '--include=optional', '--loglevel=error', ...specs], { encoding: 'utf8', maxBuffer: 64 << 20 })
   if (result.error) throw new Error(`npm install ${specs.join(' ')}: ${result.error.message}`)
   if (result.status !== 0) {
     throw new Error(`npm install ${specs.join(' ')} exited with ${result.status ?? result.signal}:\n${result.stdout}\n${result.stderr}`)
