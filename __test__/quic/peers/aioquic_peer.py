@@ -13,6 +13,8 @@ Run it with the interpreter and PYTHONPATH that scripts/peers/aioquic.js returns
          "client_cert_verified": bool}
         {"event": "stream", "stream_id": N, "kind": "bidi"|"uni", "bytes": N, "sha256": hex}
         {"event": "datagram", "bytes": N, "sha256": hex}
+        {"event": "reset", "stream_id": N, "error_code": N, "bytes_before_reset": N}
+        {"event": "stop_sending", "stream_id": N, "error_code": N}
         {"event": "closed", "error_code": N, "reason": str, "frame_type": N|null}
       --require-client-cert: aioquic only requests a client certificate through a private
       switch and does not check its issuer, so this program turns the switch on and checks
@@ -56,6 +58,7 @@ from aioquic.quic.events import (
     ConnectionTerminated,
     DatagramFrameReceived,
     HandshakeCompleted,
+    StopSendingReceived,
     StreamDataReceived,
     StreamReset,
 )
@@ -152,20 +155,25 @@ class EchoServerProtocol(QuicConnectionProtocol):
             sid = event.stream_id
             buf = self._received.setdefault(sid, bytearray())
             buf += event.data
-            if is_unidirectional(sid):
-                if sid not in self._uni_echo:
-                    self._uni_echo[sid] = quic.get_next_available_stream_id(is_unidirectional=True)
-                quic.send_stream_data(self._uni_echo[sid], event.data, event.end_stream)
-            else:
-                quic.send_stream_data(sid, event.data, event.end_stream)
+            try:
+                if is_unidirectional(sid):
+                    if sid not in self._uni_echo:
+                        self._uni_echo[sid] = quic.get_next_available_stream_id(is_unidirectional=True)
+                    quic.send_stream_data(self._uni_echo[sid], event.data, event.end_stream)
+                else:
+                    quic.send_stream_data(sid, event.data, event.end_stream)
+            except RuntimeError as error:  # the peer stopped our echo (STOP_SENDING): keep reading
+                emit({"event": "echo_failed", "stream_id": sid, "message": str(error)})
             if event.end_stream:
                 emit({"event": "stream", "stream_id": sid, "kind": "uni" if is_unidirectional(sid) else "bidi",
                       **digest(bytes(self._received.pop(sid)))})
                 self._uni_echo.pop(sid, None)
             self.transmit()
         elif isinstance(event, StreamReset):
-            emit({"event": "reset", "stream_id": event.stream_id, "error_code": event.error_code})
-            self._received.pop(event.stream_id, None)
+            emit({"event": "reset", "stream_id": event.stream_id, "error_code": event.error_code,
+                  "bytes_before_reset": len(self._received.pop(event.stream_id, b""))})
+        elif isinstance(event, StopSendingReceived):
+            emit({"event": "stop_sending", "stream_id": event.stream_id, "error_code": event.error_code})
         elif isinstance(event, DatagramFrameReceived):
             emit({"event": "datagram", **digest(event.data)})
             quic.send_datagram_frame(event.data)
