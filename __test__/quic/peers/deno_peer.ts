@@ -93,21 +93,26 @@ async function pipeCounting(readable: ReadableStream<Uint8Array>, writable: Writ
 async function serveConnection(conn: Deno.QuicConn) {
   await conn.handshake
   emit({ event: 'handshake', alpn: conn.protocol ?? null })
+  // Every task's failure (the connection closing under it) is reported, never thrown:
+  // one bad connection must not end the server.
   const tasks: Promise<unknown>[] = []
-  tasks.push((async () => {
+  const track = (task: Promise<unknown>) => {
+    tasks.push(task.catch((error) => emit({ event: 'task_error', message: String(error) })))
+  }
+  track((async () => {
     for await (const stream of conn.incomingBidirectionalStreams) {
-      tasks.push(pipeCounting(stream.readable, stream.writable).then((d) => emit({ event: 'stream', kind: 'bidi', ...d })))
+      track(pipeCounting(stream.readable, stream.writable).then((d) => emit({ event: 'stream', kind: 'bidi', ...d })))
     }
   })())
-  tasks.push((async () => {
+  track((async () => {
     for await (const stream of conn.incomingUnidirectionalStreams) {
-      tasks.push((async () => {
+      track((async () => {
         const back = await conn.createUnidirectionalStream()
         emit({ event: 'stream', kind: 'uni', ...(await pipeCounting(stream, back)) })
       })())
     }
   })())
-  tasks.push((async () => {
+  track((async () => {
     for (;;) {
       const data = await conn.readDatagram()
       emit({ event: 'datagram', ...(await digest(data)) })

@@ -1,0 +1,52 @@
+// Shared helpers for the ghostkit/quic suites (not a test file itself).
+import { createRequire } from 'node:module'
+
+/** The module under test (CommonJS). Loading failures propagate: every suite fails loudly. */
+export const quic = createRequire(import.meta.url)('../../lib/quic.js')
+
+/** One development CA + leaf for the whole file. */
+export const pki = quic.generateCertificate()
+
+/** A server on 127.0.0.1 that echoes every stream (bidi: back on itself; uni: on a new uni stream). */
+export async function echoServer(options = {}) {
+  const server = await quic.listen({ host: '127.0.0.1', cert: pki.cert, key: pki.key, alpn: ['test'], ...options })
+  server.on('connection', (conn) => {
+    conn.on('stream', async (stream) => {
+      if (stream.direction === 'bidi') {
+        stream.on('error', () => {})
+        stream.pipe(stream)
+      } else {
+        const chunks = []
+        for await (const c of stream) chunks.push(c)
+        const out = await conn.openUnidirectionalStream()
+        out.end(Buffer.concat(chunks))
+      }
+    })
+    conn.on('datagram', (d) => {
+      try {
+        conn.sendDatagram(d)
+      } catch {}
+    })
+  })
+  return server
+}
+
+export function dial(server, options = {}) {
+  return quic.connect(`127.0.0.1:${server.address.port}`, { alpn: ['test'], ca: pki.ca, servername: 'localhost', ...options })
+}
+
+export async function readAll(stream) {
+  const chunks = []
+  for await (const c of stream) chunks.push(c)
+  return Buffer.concat(chunks)
+}
+
+export function withTimeout(promise, ms, what) {
+  let timer
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)
+    }),
+  ])
+}

@@ -1,0 +1,112 @@
+// ghostkit/quic bounded memory: a slow reader does not make the sender buffer without
+// bound; many sequential connections and streams leave RSS and handle counts flat.
+// Each case runs in a child process (--expose-gc) so its RSS is its own.
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { test } from 'node:test'
+
+const here = fileURLToPath(new URL('.', import.meta.url))
+
+function run(source, timeoutMs) {
+  const result = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', source], {
+    cwd: here,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 1 << 20,
+  })
+  assert.equal(result.signal, null, `child timed out or was killed: ${result.stderr}`)
+  assert.equal(result.status, 0, result.stderr)
+  return JSON.parse(result.stdout.trim().split('\n').at(-1))
+}
+
+test('1 GiB to a slow reader: sender RSS grows by less than 200 MB', () => {
+  // The reader is another process, so the measured RSS is the sender's alone.
+  const result = run(
+    `
+    import { spawn } from 'node:child_process'
+    import { quic, pki } from './_helpers.mjs'
+    const reader = spawn(process.execPath, ['--input-type=module', '-e', \`
+      import { quic, pki } from './_helpers.mjs'
+      const server = await quic.listen({ host: '127.0.0.1', cert: pki.cert, key: pki.key, alpn: ['test'] })
+      server.on('connection', (c) => c.on('stream', (s) => {
+        let n = 0
+        // Slow: 1 MiB every 4 ms at most (~250 MiB/s), pausing in between.
+        s.on('data', (d) => { n += d.length; s.pause(); setTimeout(() => s.resume(), 4 * d.length / (1 << 20)) })
+        s.on('end', () => s.end(String(n)))
+      }))
+      console.log(JSON.stringify({ port: server.address.port }))
+    \`], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] })
+    const port = await new Promise((resolve) => reader.stdout.once('data', (d) => resolve(JSON.parse(d).port)))
+    const conn = await quic.connect('127.0.0.1:' + port, { alpn: ['test'], ca: pki.ca, servername: 'localhost' })
+    const s = await conn.openBidirectionalStream()
+    global.gc()
+    const before = process.memoryUsage().rss
+    let peak = before
+    const sample = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss) }, 20)
+    const chunk = Buffer.alloc(1 << 20, 0x61)
+    for (let i = 0; i < 1024; i++) {
+      if (!s.write(chunk)) await new Promise((r) => s.once('drain', r))
+    }
+    s.end()
+    let reply = ''
+    for await (const d of s) reply += d
+    clearInterval(sample)
+    peak = Math.max(peak, process.memoryUsage().rss)
+    await conn.close()
+    reader.kill()
+    console.log(JSON.stringify({ received: Number(reply), growth: peak - before }))
+  `,
+    180000,
+  )
+  assert.equal(result.received, 1 << 30)
+  assert.ok(result.growth < 200e6, `sender RSS grew by ${(result.growth / 1e6).toFixed(1)} MB`)
+})
+
+test('10,000 sequential connections and 100,000 streams: RSS and handles stay flat', () => {
+  const result = run(
+    `
+    import { quic, pki, readAll } from './_helpers.mjs'
+    const server = await quic.listen({ host: '127.0.0.1', cert: pki.cert, key: pki.key, alpn: ['test'], maxBidiStreams: 1000 })
+    server.on('connection', (c) => c.on('stream', (s) => { s.on('data', () => {}); s.on('end', () => s.end('k')) }))
+    const client = await quic.createEndpoint({ host: '127.0.0.1', alpn: ['test'], ca: pki.ca })
+    const address = '127.0.0.1:' + server.address.port
+    const handles = () => process._getActiveHandles().length
+    const measure = () => { global.gc(); global.gc(); return { rss: process.memoryUsage().rss, handles: handles() } }
+    async function connections(n) {
+      for (let i = 0; i < n; i++) {
+        const conn = await client.connect(address, { servername: 'localhost' })
+        await conn.close()
+      }
+    }
+    async function streams(conn, n) {
+      const batch = 200
+      for (let i = 0; i < n; i += batch) {
+        await Promise.all(Array.from({ length: batch }, async () => {
+          const s = await conn.openBidirectionalStream()
+          s.end('q')
+          await readAll(s)
+        }))
+      }
+    }
+    await connections(1000)
+    const c0 = measure()
+    await connections(9000)
+    const c1 = measure()
+    const conn = await client.connect(address, { servername: 'localhost' })
+    await streams(conn, 10000)
+    const s0 = measure()
+    await streams(conn, 90000)
+    const s1 = measure()
+    await conn.close(); await client.close(); await server.close()
+    console.log(JSON.stringify({ c0, c1, s0, s1 }))
+  `,
+    600000,
+  )
+  const flat = (a, b, what) => {
+    assert.ok(b.rss <= a.rss * 1.1, `${what}: RSS ${(a.rss / 1e6).toFixed(1)} → ${(b.rss / 1e6).toFixed(1)} MB`)
+    assert.ok(b.handles <= Math.ceil(a.handles * 1.1), `${what}: handles ${a.handles} → ${b.handles}`)
+  }
+  flat(result.c0, result.c1, 'connections')
+  flat(result.s0, result.s1, 'streams')
+})
