@@ -457,6 +457,52 @@ for (const [name, peer] of Object.entries(PEERS)) {
   })
 }
 
+describe('stream abort signals seen by aioquic', { timeout: TEST_TIMEOUT * 2 }, () => {
+  let server
+  let conn
+  before(async () => {
+    const run = PEERS.aioquic.setup()
+    server = new PeerProcess('aioquic server (aborts)', ...run.server(files))
+    const { port } = await server.waitFor((l) => l.event === 'listening', 60_000, 'listening line')
+    conn = await deadline(quic.connect(`127.0.0.1:${port}`, { alpn: [ALPN], ca: certs.ca, servername: 'localhost' }), 30_000, 'connect')
+  })
+  after(async () => {
+    if (conn) await deadline(conn.close(), 30_000, 'connection close')
+    await server?.stop()
+  })
+
+  /** Writes `data`, waits until the peer has it, then runs `abort(stream)`. */
+  async function openAndWrite(data) {
+    const stream = await conn.openBidirectionalStream()
+    stream.on('error', () => {}) // the abort's own error is not what these tests check
+    await new Promise((resolve, reject) => stream.write(data, (error) => (error ? reject(error) : resolve())))
+    return { stream, id: Number(stream.id) }
+  }
+
+  it('reset(code) arrives as RESET_STREAM with that code', { timeout: TEST_TIMEOUT }, async () => {
+    const { stream, id } = await openAndWrite(payloads.bidi[2])
+    stream.reset(0x1234)
+    const reset = await server.waitFor((l) => l.event === 'reset' && l.stream_id === id, 30_000, `RESET_STREAM on stream ${id}`)
+    assert.equal(reset.error_code, 0x1234)
+    assert.ok(!server.lines.some((l) => l.event === 'stream' && l.stream_id === id), 'a reset stream must not look complete to the peer')
+  })
+
+  it('stopSending(code) arrives as STOP_SENDING with that code', { timeout: TEST_TIMEOUT }, async () => {
+    const { stream, id } = await openAndWrite(payloads.bidi[2])
+    stream.stopSending(0x77)
+    const stop = await server.waitFor((l) => l.event === 'stop_sending' && l.stream_id === id, 30_000, `STOP_SENDING on stream ${id}`)
+    assert.equal(stop.error_code, 0x77)
+  })
+
+  it('destroy(error) before end() resets the sending half: the peer never sees a clean end of a truncated stream', { timeout: TEST_TIMEOUT }, async () => {
+    const { stream, id } = await openAndWrite(payloads.bidi[2])
+    stream.destroy(new Error('the application failed half-way'))
+    await server.waitFor((l) => (l.event === 'reset' || l.event === 'stream') && l.stream_id === id, 30_000, `the end of stream ${id}`)
+    const fin = server.lines.find((l) => l.event === 'stream' && l.stream_id === id)
+    assert.equal(fin, undefined, `the peer received a FIN after ${fin?.bytes} bytes of a destroyed stream`)
+  })
+})
+
 describe('mutual TLS with aioquic', { timeout: TEST_TIMEOUT * 2 }, () => {
   let run
   before(() => {
