@@ -13,7 +13,9 @@
 //     "handshakes":{"count","seconds"}|null,"cpu":{"user","system"}}.
 //
 // The deno binary is `deno().binary` from scripts/peers/deno.js. Both sides ask for the
-// "throughput" congestion controller. CPU-seconds come from Deno.cpuUsage().
+// "throughput" congestion controller. CPU-seconds come from Deno's built-in node:process.
+
+import process from 'node:process'
 
 function parseArgs(argv: string[]) {
   const out: Record<string, string[]> = {}
@@ -30,7 +32,7 @@ const emit = (obj: unknown) => console.log(JSON.stringify(obj))
 
 /** Process CPU-seconds (user, system), every thread of the runtime included. */
 function cpu(): { user: number; system: number } {
-  const { user, system } = Deno.cpuUsage() // microseconds
+  const { user, system } = process.cpuUsage() // microseconds
   return { user: user / 1e6, system: system / 1e6 }
 }
 
@@ -115,7 +117,7 @@ async function server(args: Args) {
     emit({ event: 'cpu', ...cpu() })
     Deno.exit(0)
   })()
-  for await (const incoming of listener) incoming.accept().then(serveConnection).catch(() => {})
+  for await (const incoming of listener) Promise.resolve(incoming.accept()).then(serveConnection).catch(() => {})
 }
 
 function connect(args: Args, caCerts: string[]) {

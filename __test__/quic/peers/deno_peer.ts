@@ -138,7 +138,7 @@ async function server(args: ReturnType<typeof parseArgs>) {
     Deno.exit(0)
   })()
   for await (const incoming of listener) {
-    incoming.accept().then(serveConnection).catch((error) => emit({ event: 'connection_error', message: String(error) }))
+    Promise.resolve(incoming.accept()).then(serveConnection).catch((error: unknown) => emit({ event: 'connection_error', message: String(error) }))
   }
 }
 
