@@ -503,6 +503,69 @@ describe('stream abort signals seen by aioquic', { timeout: TEST_TIMEOUT * 2 }, 
   })
 })
 
+describe('an aioquic peer killed mid-transfer', { timeout: TEST_TIMEOUT * 2 }, () => {
+  const IDLE_MS = 2000
+  // Generous: this bounds the wait so nothing hangs; it is not a timing assertion.
+  const GIVE_UP_MS = IDLE_MS + 20_000
+  let run
+  let big
+  before(() => {
+    run = PEERS.aioquic.setup()
+    big = join(dir, 'big.bin')
+    writeFileSync(big, randomBytes(16 << 20))
+  })
+
+  /** Resolves with the error `stream` is destroyed with (fails if it ends cleanly). */
+  const streamError = (stream) => new Promise((resolve, reject) => {
+    stream.on('error', resolve)
+    stream.on('close', () => { if (!stream.errored) reject(new Error(`stream ${stream.id} closed without an error`)) })
+  })
+
+  it('ghostkit client: the server process dies → the open stream and the connection fail with idle timeout', { timeout: TEST_TIMEOUT }, async () => {
+    const server = new PeerProcess('aioquic server (killed)', ...run.server(files))
+    const { port } = await server.waitFor((l) => l.event === 'listening', 60_000, 'listening line')
+    const conn = await deadline(quic.connect(`127.0.0.1:${port}`, { alpn: [ALPN], ca: certs.ca, servername: 'localhost', idleTimeout: IDLE_MS }),
+      30_000, 'connect')
+    try {
+      const stream = await conn.openBidirectionalStream()
+      const failed = streamError(stream)
+      const firstEcho = new Promise((resolve) => stream.once('data', resolve))
+      stream.write(randomBytes(4 << 20))
+      await deadline(firstEcho, 30_000, 'the first echoed bytes')
+      await server.stop()
+      stream.resume()
+      const error = await deadline(failed, GIVE_UP_MS, 'the stream to fail after the peer died')
+      assert.equal(error.code, 'ERR_QUIC_IDLE_TIMEOUT', `${error.code}: ${error.message}`)
+      const info = await deadline(conn.closed, GIVE_UP_MS, 'the connection to close')
+      assert.equal(info.kind, 'timeout')
+      await assert.rejects(conn.openBidirectionalStream(), (e) => typeof e.code === 'string' && e.code.startsWith('ERR_QUIC_'))
+    } finally {
+      conn.destroy()
+    }
+  })
+
+  it('ghostkit server: the client process dies mid-upload → the stream and the connection fail with idle timeout', { timeout: TEST_TIMEOUT }, async () => {
+    const { endpoint, port } = await ghostkitEchoServer({ idleTimeout: IDLE_MS })
+    const upload = new Promise((resolve) => {
+      endpoint.once('connection', (conn) => conn.once('stream', (stream) => {
+        stream.once('data', () => resolve({ conn, stream }))
+      }))
+    })
+    try {
+      const client = new PeerProcess('aioquic client (killed)', ...run.client(port, files, ['--bidi', big]))
+      const { conn, stream } = await deadline(upload, 60_000, 'the upload to start')
+      const failed = streamError(stream)
+      await client.stop()
+      const error = await deadline(failed, GIVE_UP_MS, 'the server stream to fail after the client died')
+      assert.equal(error.code, 'ERR_QUIC_IDLE_TIMEOUT', `${error.code}: ${error.message}`)
+      const info = await deadline(conn.closed, GIVE_UP_MS, 'the server connection to close')
+      assert.equal(info.kind, 'timeout')
+    } finally {
+      await deadline(endpoint.close(), 30_000, 'endpoint close')
+    }
+  })
+})
+
 describe('mutual TLS with aioquic', { timeout: TEST_TIMEOUT * 2 }, () => {
   let run
   before(() => {
