@@ -14,7 +14,10 @@
 //
 // ENTRY is `matrixaiQuic().entry` from scripts/peers/matrixai-quic.js (the package lives in
 // the peers cache, not in node_modules). Flow-control windows are raised to 16 MiB per
-// stream / 32 MiB per connection on both sides so the window is not what is measured.
+// stream / 32 MiB per connection on both sides so the window is not what is measured, and
+// its readable pulls 64 KiB per read instead of 4 KiB. Even so it moves about 0.2–1 MiB/s
+// server-side on this 2-core machine (its JS event/abort-signal machinery per packet, seen
+// with --cpu-prof), so bench it with tens of MiB, not 512 MiB.
 // --max-udp-payload sets quiche's largest UDP payload it sends (default 1200; loopback
 // carries up to 65527), for a like-for-like run against a stack that uses large packets.
 import { createHmac, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto'
@@ -46,6 +49,8 @@ const WINDOWS = {
   maxConnectionWindow: 32 << 20,
   maxStreamWindow: 16 << 20,
   maxIdleTimeout: 30000,
+  // Its readable pulls this much from quiche per read (default 4 KiB, a JS round per 4 KiB).
+  readableChunkSize: 64 << 10,
 }
 
 function udpPayload(args) {
