@@ -566,6 +566,48 @@ describe('an aioquic peer killed mid-transfer', { timeout: TEST_TIMEOUT * 2 }, (
   })
 })
 
+describe('0-RTT with aioquic', { timeout: TEST_TIMEOUT * 2 }, () => {
+  it('a second connection resumes the session and its early data is accepted by aioquic', { timeout: TEST_TIMEOUT }, async () => {
+    const run = PEERS.aioquic.setup()
+    const server = new PeerProcess('aioquic server (tickets)', ...run.server(files, ['--session-tickets']))
+    try {
+      const { port } = await server.waitFor((l) => l.event === 'listening', 60_000, 'listening line')
+      const options = { alpn: [ALPN], ca: certs.ca, servername: 'localhost', earlyData: true }
+      const echo = async (conn, data) => {
+        const stream = await conn.openBidirectionalStream()
+        stream.end(data)
+        return readAll(stream)
+      }
+
+      const first = await deadline(quic.connect(`127.0.0.1:${port}`, options), 30_000, 'first connect')
+      await first.opened
+      // A full round trip after the handshake: the ticket (sent with the handshake's
+      // last flight) is in by then.
+      assert.ok((await echo(first, payloads.bidi[2])).equals(payloads.bidi[2]))
+      assert.equal(await first.earlyData, false, 'nothing to resume on a first connection')
+      await deadline(first.close(), 30_000, 'first close')
+      const firstHandshake = await server.waitFor((l) => l.event === 'handshake', 30_000, 'first handshake')
+      assert.equal(firstHandshake.session_resumed, false)
+
+      const second = await deadline(quic.connect(`127.0.0.1:${port}`, options), 30_000, 'second connect')
+      try {
+        const data = payloads.bidi[3]
+        const back = await echo(second, data) // opened before the handshake completes: 0-RTT
+        assert.ok(back.equals(data), 'the early-data stream round-trips')
+        assert.equal(await deadline(second.earlyData, 30_000, 'earlyData'), true, 'ghostkit reports its early data accepted')
+        const handshakes = () => server.lines.filter((l) => l.event === 'handshake')
+        await server.waitFor(() => handshakes().length >= 2, 30_000, 'second handshake')
+        assert.equal(handshakes()[1].session_resumed, true, 'aioquic resumed the session')
+        assert.equal(handshakes()[1].early_data_accepted, true, 'aioquic accepted 0-RTT')
+      } finally {
+        await deadline(second.close(), 30_000, 'second close')
+      }
+    } finally {
+      await server.stop()
+    }
+  })
+})
+
 describe('mutual TLS with aioquic', { timeout: TEST_TIMEOUT * 2 }, () => {
   let run
   before(() => {

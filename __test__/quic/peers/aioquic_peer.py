@@ -4,13 +4,13 @@ Run it with the interpreter and PYTHONPATH that scripts/peers/aioquic.js returns
 
   server  aioquic_peer.py server --cert LEAF.pem --key KEY.pem --alpn ghostkit-test
               [--host 127.0.0.1] [--port 0] [--ca CA.pem --require-client-cert]
-              [--keylog FILE] [--stdin-eof-exits]
+              [--keylog FILE] [--stdin-eof-exits] [--session-tickets]
       Echoes every bidirectional stream back on itself (the echo ends when the peer's
       side ends), every unidirectional stream back on a new unidirectional stream of its
       own, and every datagram back as a datagram. Prints one JSON object per line:
         {"event": "listening", "host": ..., "port": N}            (once, first)
         {"event": "handshake", "alpn": ..., "client_cert": bool,   (per connection)
-         "client_cert_verified": bool}
+         "client_cert_verified": bool, "session_resumed": bool, "early_data_accepted": bool}
         {"event": "stream", "stream_id": N, "kind": "bidi"|"uni", "bytes": N, "sha256": hex}
         {"event": "datagram", "bytes": N, "sha256": hex}
         {"event": "reset", "stream_id": N, "error_code": N, "bytes_before_reset": N}
@@ -21,6 +21,8 @@ Run it with the interpreter and PYTHONPATH that scripts/peers/aioquic.js returns
       that the leaf the client sent is signed by --ca; a connection without one, or with
       one --ca did not sign, is closed with TLS alert certificate_required (0x174) or
       bad_certificate (0x12a).
+      --session-tickets: issue session tickets (kept in memory, each usable once) that allow
+      0-RTT early data, so a returning client can resume and send early data.
       Runs until killed (or, with --stdin-eof-exits, until its stdin closes, so it never
       outlives the test process that spawned it).
 
@@ -147,6 +149,8 @@ class EchoServerProtocol(QuicConnectionProtocol):
                 "alpn": event.alpn_protocol,
                 "client_cert": leaf is not None,
                 "client_cert_verified": verified,
+                "session_resumed": event.session_resumed,
+                "early_data_accepted": event.early_data_accepted,
             })
             if self.require_client_cert and not verified:
                 quic.close(error_code=0x100 + (116 if leaf is None else 42), reason_phrase="client certificate required")
@@ -190,8 +194,15 @@ async def run_server(args):
         request_client_certificates()
         EchoServerProtocol.require_client_cert = True
     EchoServerProtocol.ca_file = args.ca
+    tickets = {}
+    ticket_options = {}
+    if args.session_tickets:
+        ticket_options = {
+            "session_ticket_handler": lambda ticket: tickets.__setitem__(ticket.ticket, ticket),
+            "session_ticket_fetcher": lambda label: tickets.pop(label, None),
+        }
     server = await serve(args.host, args.port, configuration=configuration(args, False),
-                         create_protocol=EchoServerProtocol)
+                         create_protocol=EchoServerProtocol, **ticket_options)
     sockname = server._transport.get_extra_info("sockname")
     emit({"event": "listening", "host": sockname[0], "port": sockname[1]})
     stop = asyncio.Event()
@@ -328,6 +339,7 @@ def main():
     parser.add_argument("--require-client-cert", action="store_true")
     parser.add_argument("--keylog")
     parser.add_argument("--stdin-eof-exits", action="store_true")
+    parser.add_argument("--session-tickets", action="store_true")
     parser.add_argument("--bidi", action="append")
     parser.add_argument("--uni", action="append")
     parser.add_argument("--datagram", action="append")
