@@ -608,6 +608,47 @@ describe('0-RTT with aioquic', { timeout: TEST_TIMEOUT * 2 }, () => {
   })
 })
 
+describe('connection migration with aioquic', { timeout: TEST_TIMEOUT * 2 }, () => {
+  it('a ghostkit client that rebinds its socket mid-transfer completes the echo byte for byte', { timeout: TEST_TIMEOUT }, async () => {
+    const run = PEERS.aioquic.setup()
+    const server = new PeerProcess('aioquic server (migration)', ...run.server(files))
+    const endpoint = await quic.createEndpoint({ host: '127.0.0.1', port: 0 })
+    try {
+      const { port } = await server.waitFor((l) => l.event === 'listening', 60_000, 'listening line')
+      const conn = await deadline(endpoint.connect(`127.0.0.1:${port}`, { alpn: [ALPN], ca: certs.ca, servername: 'localhost' }), 30_000, 'connect')
+      const data = randomBytes(3 << 20)
+      const stream = await conn.openBidirectionalStream()
+      const chunks = []
+      let received = 0
+      const halfway = new Promise((resolve) => {
+        stream.on('data', (chunk) => {
+          chunks.push(chunk)
+          received += chunk.length
+          if (received >= data.length / 3) resolve()
+        })
+      })
+      const ended = new Promise((resolve, reject) => { stream.on('end', resolve); stream.on('error', reject) })
+      stream.end(data)
+      await deadline(halfway, 60_000, 'a third of the echo')
+      const before = endpoint.address.port
+      endpoint.rebind()
+      assert.notEqual(endpoint.address.port, before, 'the endpoint moved to a new port')
+      await deadline(ended, 60_000, 'the rest of the echo after the rebind')
+      const back = Buffer.concat(chunks)
+      assert.equal(back.length, data.length)
+      assert.ok(back.equals(data), 'the echo is intact across the migration')
+      const d = digest(data)
+      await server.waitFor((l) => l.event === 'stream' && l.sha256 === d.sha256, 30_000, 'its report of the migrated stream')
+      await deadline(conn.close(), 30_000, 'close')
+      const closed = await server.waitFor((l) => l.event === 'closed', 30_000, 'its close report')
+      assert.equal(closed.peer_port, endpoint.address.port, 'aioquic moved the connection to the new address')
+    } finally {
+      await deadline(endpoint.close(), 30_000, 'endpoint close')
+      await server.stop()
+    }
+  })
+})
+
 describe('mutual TLS with aioquic', { timeout: TEST_TIMEOUT * 2 }, () => {
   let run
   before(() => {

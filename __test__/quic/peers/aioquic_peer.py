@@ -15,7 +15,8 @@ Run it with the interpreter and PYTHONPATH that scripts/peers/aioquic.js returns
         {"event": "datagram", "bytes": N, "sha256": hex}
         {"event": "reset", "stream_id": N, "error_code": N, "bytes_before_reset": N}
         {"event": "stop_sending", "stream_id": N, "error_code": N}
-        {"event": "closed", "error_code": N, "reason": str, "frame_type": N|null}
+        {"event": "closed", "error_code": N, "reason": str, "frame_type": N|null,
+         "peer_port": N}   (the client's UDP port at the end: it changes when the client migrates)
       --require-client-cert: aioquic only requests a client certificate through a private
       switch and does not check its issuer, so this program turns the switch on and checks
       that the leaf the client sent is signed by --ca; a connection without one, or with
@@ -183,8 +184,9 @@ class EchoServerProtocol(QuicConnectionProtocol):
             quic.send_datagram_frame(event.data)
             self.transmit()
         elif isinstance(event, ConnectionTerminated):
+            paths = quic._network_paths
             emit({"event": "closed", "error_code": event.error_code, "reason": event.reason_phrase,
-                  "frame_type": event.frame_type})
+                  "frame_type": event.frame_type, "peer_port": paths[0].addr[1] if paths else None})
 
 
 async def run_server(args):
