@@ -649,6 +649,32 @@ describe('connection migration with aioquic', { timeout: TEST_TIMEOUT * 2 }, () 
   })
 })
 
+describe('connection migration accepted by a ghostkit server', { timeout: TEST_TIMEOUT * 2 }, () => {
+  it('an aioquic client that moves to a new port mid-echo completes byte for byte', { timeout: TEST_TIMEOUT }, async () => {
+    const run = PEERS.aioquic.setup()
+    const { endpoint, port, seen } = await ghostkitEchoServer()
+    // The client ports the server connection reports while it lives (sampled).
+    const remotePorts = new Set()
+    const sampler = setInterval(() => {
+      for (const conn of seen.connections) if (!conn.isClosed) remotePorts.add(conn.remoteAddress.port)
+    }, 10)
+    try {
+      const big = payloads.bidi[4]
+      const result = await runClient('aioquic client (migrating)', ...run.client(port, files,
+        ['--bidi', files.bidi[4], '--migrate-after', String(big.length >> 2)]))
+      clearInterval(sampler)
+      assert.ok(result.migrated?.to > 0 && result.migrated.to !== result.migrated.from, `the client moved: ${JSON.stringify(result.migrated)}`)
+      assert.ok(remotePorts.has(result.migrated.to), `remoteAddress followed the client to port ${result.migrated.to} (saw ${[...remotePorts]})`)
+      assert.deepEqual(result.bidi[0].received, digest(big), 'the echo is intact across the migration')
+      assert.deepEqual(seen.errors, [])
+      assert.deepEqual(seen.streams.map(({ bytes, sha256: h }) => ({ bytes, sha256: h })), [digest(big)], 'the server received every byte')
+    } finally {
+      clearInterval(sampler)
+      await deadline(endpoint.close(), 30_000, 'endpoint close')
+    }
+  })
+})
+
 describe('mutual TLS with aioquic', { timeout: TEST_TIMEOUT * 2 }, () => {
   let run
   before(() => {

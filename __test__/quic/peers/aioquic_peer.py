@@ -31,6 +31,7 @@ Run it with the interpreter and PYTHONPATH that scripts/peers/aioquic.js returns
               [--host 127.0.0.1] [--servername localhost] [--cert C --key K]
               [--bidi FILE]... [--uni FILE]... [--datagram FILE]...
               [--close-code N] [--close-reason TEXT] [--timeout SECONDS] [--keylog FILE]
+              [--migrate-after BYTES]
       Opens one connection, then at once: one bidirectional stream per --bidi file (sends
       the file, ends its side, reads the echo to its end); one unidirectional stream per
       --uni file (and collects the server's unidirectional streams until as many have
@@ -40,7 +41,10 @@ Run it with the interpreter and PYTHONPATH that scripts/peers/aioquic.js returns
         {"event": "result", "alpn": ..., "bidi": [{"sent": D, "received": D}, ...],
          "uni": {"sent": [D...], "received": [D...]},
          "datagrams": {"sent": [D...], "received": [D...]}, "closed_by_peer": null|{...}}
-      where D is {"bytes": N, "sha256": hex}. Errors print {"event": "error", "message": ...}
+      where D is {"bytes": N, "sha256": hex}. With --migrate-after, once the echoes have
+      brought BYTES bytes the client moves to a new UDP socket (a new local port) and sends
+      everything after that from there, as a roaming client would; the result then also
+      has "migrated": {"from": port, "to": port}. Errors print {"event": "error", "message": ...}
       and exit 1; the whole run is bounded by --timeout (default 60 s).
 """
 
@@ -50,6 +54,7 @@ import hashlib
 import json
 import os
 import signal
+import socket
 import ssl
 import sys
 import threading
@@ -227,12 +232,19 @@ class TestClientProtocol(QuicConnectionProtocol):
         self.datagrams_received = []
         self.alpn = None
         self.closed_by_peer = None
+        self.migrate_after = None  # bytes of echo after which to move to a new socket
+        self.echoed_bytes = 0
+        self.migrated = None
 
     def quic_event_received(self, event):
         if isinstance(event, HandshakeCompleted):
             self.alpn = event.alpn_protocol
         elif isinstance(event, StreamDataReceived):
             sid = event.stream_id
+            self.echoed_bytes += len(event.data)
+            if self.migrate_after is not None and self.migrated is None and self.echoed_bytes >= self.migrate_after:
+                self.migrated = {}
+                asyncio.get_running_loop().create_task(self.migrate())
             if sid in self.bidi:
                 entry = self.bidi[sid]
                 entry[0] += event.data
@@ -265,6 +277,16 @@ class TestClientProtocol(QuicConnectionProtocol):
             for future in self.datagram_waiters.values():
                 if not future.done():
                     future.set_exception(error)
+
+    async def migrate(self):
+        """Rebinds to a new socket: this protocol object receives on both, sends on the new one."""
+        old = self._transport
+        sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        sock.bind(("::", 0, 0, 0))
+        await asyncio.get_running_loop().create_datagram_endpoint(lambda: self, sock=sock)
+        self.migrated = {"from": old.get_extra_info("sockname")[1], "to": sock.getsockname()[1]}
+        self.transmit()
 
     async def echo_bidi(self, data):
         sid = self._quic.get_next_available_stream_id()
@@ -304,6 +326,7 @@ async def run_client(args):
     datagrams = read_files(args.datagram)
     async with connect(args.host, args.port, configuration=configuration(args, True),
                        create_protocol=TestClientProtocol) as client:
+        client.migrate_after = args.migrate_after
         client.uni_expected = len(uni)
         client.uni_future = asyncio.get_running_loop().create_future()
         if not uni:
@@ -324,6 +347,8 @@ async def run_client(args):
             "datagrams": {"sent": [digest(d) for d in datagrams], "received": client.datagrams_received},
             "closed_by_peer": client.closed_by_peer,
         }
+        if args.migrate_after is not None:
+            result["migrated"] = client.migrated
         client.close(error_code=args.close_code, reason_phrase=args.close_reason)
     emit(result)
 
@@ -348,6 +373,7 @@ def main():
     parser.add_argument("--close-code", type=int, default=0)
     parser.add_argument("--close-reason", default="")
     parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument("--migrate-after", type=int)
     args = parser.parse_args()
 
     if args.mode == "server" and not (args.cert and args.key):
