@@ -4,6 +4,9 @@
 //   @matrixai/quic 2.0.9 (quiche)   — server and client, bidi streams and one uni stream (it has
 //                                     no datagram API, and its client stalls — against Deno as
 //                                     well — when it sends two non-empty uni streams at once)
+// With aioquic also: reset(code)/stopSending(code)/destroy(error) as the peer sees them, a
+// peer process killed mid-transfer (both roles), 0-RTT resumption with early data,
+// connection migration in both directions, and mutual TLS in both directions.
 // Every byte is checked: random payloads of several sizes (one over 1 MiB) are echoed by the
 // other side and compared in full on our side, and the peer's own report (SHA-256 of what it
 // received) is compared with what we sent. Certificates come from quic.generateCertificate()
