@@ -4,7 +4,8 @@
 //   @matrixai/quic 2.0.9 (quiche)   — server and client, bidi streams and one uni stream (it has
 //                                     no datagram API, and its client stalls — against Deno as
 //                                     well — when it sends two non-empty uni streams at once)
-// With aioquic also: reset(code)/stopSending(code)/destroy(error) as the peer sees them, a
+// With aioquic also: reset(code)/stopSending(code)/destroy(error) as the peer sees them and
+// the peer's RESET_STREAM/STOP_SENDING as ghostkit errors (codes both ways), a
 // peer process killed mid-transfer (both roles), 0-RTT resumption with early data,
 // connection migration in both directions, and mutual TLS in both directions.
 // Every byte is checked: random payloads of several sizes (one over 1 MiB) are echoed by the
@@ -503,6 +504,54 @@ describe('stream abort signals seen by aioquic', { timeout: TEST_TIMEOUT * 2 }, 
     await server.waitFor((l) => (l.event === 'reset' || l.event === 'stream') && l.stream_id === id, 30_000, `the end of stream ${id}`)
     const fin = server.lines.find((l) => l.event === 'stream' && l.stream_id === id)
     assert.equal(fin, undefined, `the peer received a FIN after ${fin?.bytes} bytes of a destroyed stream`)
+  })
+})
+
+describe('stream aborts from an aioquic client', { timeout: TEST_TIMEOUT * 2 }, () => {
+  let run
+  before(() => {
+    run = PEERS.aioquic.setup()
+  })
+
+  it('RESET_STREAM(code) from the peer errors the ghostkit stream with ERR_QUIC_STREAM_RESET and that code', { timeout: TEST_TIMEOUT }, async () => {
+    const endpoint = await quic.listen({ host: '127.0.0.1', port: 0, cert: certs.cert, key: certs.key, alpn: [ALPN] })
+    try {
+      const failed = new Promise((resolve) => endpoint.once('connection', (conn) => conn.once('stream', (stream) => {
+        stream.on('error', resolve)
+        stream.resume()
+      })))
+      const result = await runClient('aioquic client (reset)', ...run.client(endpoint.address.port, files,
+        ['--bidi', files.bidi[2], '--abort', 'reset', '--abort-code', String(0x3a3a)]))
+      assert.equal(result.aborted, 'reset')
+      const error = await deadline(failed, 30_000, 'the stream error')
+      assert.equal(error.code, 'ERR_QUIC_STREAM_RESET', `${error.code}: ${error.message}`)
+      assert.equal(error.errorCode, 0x3a3a)
+    } finally {
+      await deadline(endpoint.close(), 30_000, 'endpoint close')
+    }
+  })
+
+  it('STOP_SENDING(code) from the peer fails ghostkit writes with ERR_QUIC_STREAM_STOPPED and that code', { timeout: TEST_TIMEOUT }, async () => {
+    const endpoint = await quic.listen({ host: '127.0.0.1', port: 0, cert: certs.cert, key: certs.key, alpn: [ALPN] })
+    let ticker
+    try {
+      const failed = new Promise((resolve) => endpoint.once('connection', (conn) => conn.once('stream', (stream) => {
+        stream.on('error', resolve)
+        stream.on('data', (chunk) => stream.write(chunk))
+        // Keep writing: the stop surfaces on the sending half.
+        ticker = setInterval(() => { if (!stream.destroyed) stream.write(Buffer.alloc(64)) }, 20)
+      })))
+      const result = await runClient('aioquic client (stop)', ...run.client(endpoint.address.port, files,
+        ['--bidi', files.bidi[2], '--abort', 'stop', '--abort-code', String(0x5b)]))
+      assert.equal(result.aborted, 'stop')
+      assert.ok(result.echoed_bytes >= payloads.bidi[2].length, 'the echo flowed before the stop')
+      const error = await deadline(failed, 30_000, 'the stream error')
+      assert.equal(error.code, 'ERR_QUIC_STREAM_STOPPED', `${error.code}: ${error.message}`)
+      assert.equal(error.errorCode, 0x5b)
+    } finally {
+      clearInterval(ticker)
+      await deadline(endpoint.close(), 30_000, 'endpoint close')
+    }
   })
 })
 

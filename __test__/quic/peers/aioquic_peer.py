@@ -41,7 +41,12 @@ Run it with the interpreter and PYTHONPATH that scripts/peers/aioquic.js returns
         {"event": "result", "alpn": ..., "bidi": [{"sent": D, "received": D}, ...],
          "uni": {"sent": [D...], "received": [D...]},
          "datagrams": {"sent": [D...], "received": [D...]}, "closed_by_peer": null|{...}}
-      where D is {"bytes": N, "sha256": hex}. With --migrate-after, once the echoes have
+      where D is {"bytes": N, "sha256": hex}. With --abort reset|stop --abort-code N the
+      client instead opens one bidirectional stream, sends the first --bidi file without
+      ending it, then aborts it with RESET_STREAM(N) (reset) or STOP_SENDING(N) (stop),
+      waits a second for the frame to arrive and closes; its result is
+      {"event": "result", "aborted": "reset"|"stop", "stream_id": N, "echoed_bytes": N}.
+      With --migrate-after, once the echoes have
       brought BYTES bytes the client moves to a new UDP socket (a new local port) and sends
       everything after that from there, as a roaming client would; the result then also
       has "migrated": {"from": port, "to": port}. Errors print {"event": "error", "message": ...}
@@ -320,12 +325,32 @@ def read_files(paths):
     return out
 
 
+async def run_abort(args, client, data):
+    sid = client._quic.get_next_available_stream_id()
+    client.bidi[sid] = [bytearray(), asyncio.get_running_loop().create_future()]
+    client._quic.send_stream_data(sid, data, end_stream=False)
+    client.transmit()
+    await asyncio.sleep(0.5)
+    if args.abort == "reset":
+        client._quic.reset_stream(sid, args.abort_code)
+    else:
+        client._quic.stop_stream(sid, args.abort_code)
+    client.transmit()
+    await asyncio.sleep(1.0)
+    return {"event": "result", "aborted": args.abort, "stream_id": sid, "echoed_bytes": len(client.bidi[sid][0])}
+
+
 async def run_client(args):
     bidi = read_files(args.bidi)
     uni = read_files(args.uni)
     datagrams = read_files(args.datagram)
     async with connect(args.host, args.port, configuration=configuration(args, True),
                        create_protocol=TestClientProtocol) as client:
+        if args.abort:
+            result = await run_abort(args, client, bidi[0])
+            client.close(error_code=args.close_code, reason_phrase=args.close_reason)
+            emit(result)
+            return
         client.migrate_after = args.migrate_after
         client.uni_expected = len(uni)
         client.uni_future = asyncio.get_running_loop().create_future()
@@ -374,6 +399,8 @@ def main():
     parser.add_argument("--close-reason", default="")
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--migrate-after", type=int)
+    parser.add_argument("--abort", choices=["reset", "stop"])
+    parser.add_argument("--abort-code", type=int, default=0)
     args = parser.parse_args()
 
     if args.mode == "server" and not (args.cert and args.key):
