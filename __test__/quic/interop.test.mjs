@@ -7,7 +7,7 @@
 // With aioquic also: reset(code)/stopSending(code)/destroy(error) as the peer sees them and
 // the peer's RESET_STREAM/STOP_SENDING as ghostkit errors (codes both ways), a
 // peer process killed mid-transfer (both roles), 0-RTT resumption with early data,
-// connection migration in both directions, and mutual TLS in both directions.
+// connection migration in both directions, mutual TLS in both directions, and IPv6 ([::1]).
 // Every byte is checked: random payloads of several sizes (one over 1 MiB) are echoed by the
 // other side and compared in full on our side, and the peer's own report (SHA-256 of what it
 // received) is compared with what we sent. Certificates come from quic.generateCertificate()
@@ -504,6 +504,47 @@ describe('stream abort signals seen by aioquic', { timeout: TEST_TIMEOUT * 2 }, 
     await server.waitFor((l) => (l.event === 'reset' || l.event === 'stream') && l.stream_id === id, 30_000, `the end of stream ${id}`)
     const fin = server.lines.find((l) => l.event === 'stream' && l.stream_id === id)
     assert.equal(fin, undefined, `the peer received a FIN after ${fin?.bytes} bytes of a destroyed stream`)
+  })
+})
+
+describe('IPv6 with aioquic', { timeout: TEST_TIMEOUT * 2 }, () => {
+  let run
+  before(() => {
+    run = PEERS.aioquic.setup()
+  })
+
+  it('ghostkit client → aioquic server on [::1]', { timeout: TEST_TIMEOUT }, async () => {
+    const [command, args, env] = run.server(files)
+    const server = new PeerProcess('aioquic server (::1)', command, args.map((a) => (a === '127.0.0.1' ? '::1' : a)), env)
+    try {
+      const { port } = await server.waitFor((l) => l.event === 'listening', 60_000, 'listening line')
+      const conn = await deadline(quic.connect(`[::1]:${port}`, { alpn: [ALPN], ca: certs.ca, servername: 'localhost' }), 30_000, 'connect')
+      try {
+        assert.equal(conn.remoteAddress.family, 'IPv6')
+        assert.equal(conn.remoteAddress.address, '::1')
+        const stream = await conn.openBidirectionalStream()
+        stream.end(payloads.bidi[3])
+        assert.ok((await readAll(stream)).equals(payloads.bidi[3]))
+      } finally {
+        await deadline(conn.close(), 30_000, 'close')
+      }
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('aioquic client → ghostkit server on [::1]', { timeout: TEST_TIMEOUT }, async () => {
+    const { endpoint, port, seen } = await ghostkitEchoServer({ host: '::1' })
+    try {
+      assert.equal(endpoint.address.family, 'IPv6')
+      const [command, args, env] = run.client(port, files, ['--bidi', files.bidi[3], '--datagram', files.datagrams[2]])
+      const result = await runClient('aioquic client (::1)', command, args.map((a) => (a === '127.0.0.1' ? '::1' : a)), env)
+      assert.deepEqual(result.bidi[0].received, digest(payloads.bidi[3]))
+      assert.ok(result.datagrams.received.some((d) => d.sha256 === sha256(payloads.datagrams[2])), 'the datagram came back')
+      assert.equal(seen.connections[0].remoteAddress.family, 'IPv6')
+    } finally {
+      await deadline(endpoint.close(), 30_000, 'endpoint close')
+    }
   })
 })
 
