@@ -74,11 +74,14 @@ export interface TransportOptions {
   congestionControl?: 'cubic' | 'newreno' | 'bbr'
   /** Probe for a larger path MTU (PLPMTUD). Default true. */
   mtuDiscovery?: boolean
-  /** Largest UDP payload MTU discovery tries and the endpoint accepts (1200..65527).
-   *  Default 65527: loopback carries it, other paths stop where they must. */
+  /** Largest UDP payload MTU discovery tries (1200..65527). Default 1452 (Ethernet paths);
+   *  raise it on loopback or jumbo-frame LANs. Endpoints accept datagrams up to 65527 bytes. */
   maxUdpPayload?: number
   /** UDP payload size of the first packets (≥ 1200). Default 1200. */
   initialMtu?: number
+  /** UDP payload size the path is known to carry: loss never lowers the MTU below it.
+   *  Default 1200. Raise only on networks you control (loopback, a LAN). */
+  minMtu?: number
 }
 
 /** TLS settings, named as in `node:tls`. */

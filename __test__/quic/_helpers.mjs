@@ -35,10 +35,15 @@ export function dial(server, options = {}) {
   return quic.connect(`127.0.0.1:${server.address.port}`, { alpn: ['test'], ca: pki.ca, servername: 'localhost', ...options })
 }
 
-export async function readAll(stream) {
-  const chunks = []
-  for await (const c of stream) chunks.push(c)
-  return Buffer.concat(chunks)
+/** Reads a stream to its end without destroying it (a `for await` loop would destroy the
+ *  Duplex at the end, as for any Node stream, and so reset its writable side). */
+export function readAll(stream) {
+  return new Promise((resolve, reject) => {
+    const chunks = []
+    stream.on('data', (c) => chunks.push(c))
+    stream.once('end', () => resolve(Buffer.concat(chunks)))
+    stream.once('error', reject)
+  })
 }
 
 export function withTimeout(promise, ms, what) {

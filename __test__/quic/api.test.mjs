@@ -142,7 +142,12 @@ test('close(code, reason) reaches the peer as ERR_QUIC_APPLICATION_CLOSED with t
 test('reset(code) and stopSending(code) surface the codes on the other side', async () => {
   const server = await quic.listen({ host: '127.0.0.1', cert: pki.cert, key: pki.key, alpn: ['test'] })
   const streams = []
-  server.on('connection', (c) => c.on('stream', (s) => streams.push(s)))
+  server.on('connection', (c) =>
+    c.on('stream', (s) => {
+      s.on('error', () => {})
+      streams.push(s)
+    }),
+  )
   const conn = await dial(server)
   const a = await conn.openBidirectionalStream()
   a.write('x')
@@ -242,17 +247,18 @@ test('AbortSignal aborts connect with ERR_QUIC_ABORTED', async () => {
 
 test('one endpoint serves and dials; Symbol.asyncDispose closes; stats are BigInt', async () => {
   const a = await echoServer()
-  {
-    await using b = await quic.listen({ host: '127.0.0.1', cert: pki.cert, key: pki.key, alpn: ['test'] })
-    await using conn = await b.connect(`127.0.0.1:${a.address.port}`, { alpn: ['test'], ca: pki.ca })
-    const s = await conn.openBidirectionalStream()
-    s.end('from a server endpoint')
-    assert.equal((await readAll(s)).toString(), 'from a server endpoint')
-    const stats = conn.stats()
-    assert.equal(typeof stats.bytesSent, 'bigint')
-    assert.ok(stats.bytesSent > 0n && stats.bytesReceived > 0n)
-    assert.ok(stats.rtt >= 0)
-  }
+  const b = await quic.listen({ host: '127.0.0.1', cert: pki.cert, key: pki.key, alpn: ['test'] })
+  const conn = await b.connect(`127.0.0.1:${a.address.port}`, { alpn: ['test'], ca: pki.ca })
+  const s = await conn.openBidirectionalStream()
+  s.end('from a server endpoint')
+  assert.equal((await readAll(s)).toString(), 'from a server endpoint')
+  const stats = conn.stats()
+  assert.equal(typeof stats.bytesSent, 'bigint')
+  assert.ok(stats.bytesSent > 0n && stats.bytesReceived > 0n)
+  assert.ok(stats.rtt >= 0)
+  await conn[Symbol.asyncDispose]()
+  assert.equal(conn.isClosed, true)
+  await b[Symbol.asyncDispose]()
   await a.close()
 })
 

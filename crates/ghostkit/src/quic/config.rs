@@ -70,11 +70,15 @@ pub struct TransportOptions {
     pub congestion_controller: CongestionController,
     /// Probe for a larger path MTU (default on).
     pub mtu_discovery: Option<bool>,
-    /// Largest UDP payload that MTU discovery tries, and that the endpoint accepts
-    /// (default 65527 bytes: loopback carries it, other paths stop earlier).
+    /// Largest UDP payload that MTU discovery tries (default 1452, quinn's choice for
+    /// Ethernet paths; loopback and jumbo-frame LANs can go higher). The endpoint accepts
+    /// datagrams up to 65527 bytes whatever this is.
     pub max_udp_payload: Option<u16>,
     /// The UDP payload size to start with (default 1200; the first packets must fit the path).
     pub initial_mtu: Option<u16>,
+    /// The UDP payload size the path is known to carry; loss never lowers the MTU below it
+    /// (default 1200). Only raise it on networks you control (loopback, a LAN).
+    pub min_mtu: Option<u16>,
 }
 
 const MIB: u64 = 1024 * 1024;
@@ -92,32 +96,48 @@ impl TransportOptions {
         t.max_idle_timeout(if idle == 0 {
             None
         } else {
-            Some(IdleTimeout::try_from(Duration::from_millis(idle)).map_err(|_| {
-                Error::InvalidOption(format!("idleTimeout is out of range: {idle}"))
-            })?)
+            Some(
+                IdleTimeout::try_from(Duration::from_millis(idle)).map_err(|_| {
+                    Error::InvalidOption(format!("idleTimeout is out of range: {idle}"))
+                })?,
+            )
         });
-        t.keep_alive_interval(self.keep_alive_ms.filter(|&ms| ms > 0).map(Duration::from_millis));
+        t.keep_alive_interval(
+            self.keep_alive_ms
+                .filter(|&ms| ms > 0)
+                .map(Duration::from_millis),
+        );
         t.max_concurrent_bidi_streams(var("maxBidiStreams", self.max_bidi_streams.unwrap_or(100))?);
         t.max_concurrent_uni_streams(var("maxUniStreams", self.max_uni_streams.unwrap_or(100))?);
         t.stream_receive_window(var(
             "streamReceiveWindow",
             self.stream_receive_window.unwrap_or(8 * MIB),
         )?);
-        t.receive_window(var("receiveWindow", self.receive_window.unwrap_or(32 * MIB))?);
+        t.receive_window(var(
+            "receiveWindow",
+            self.receive_window.unwrap_or(32 * MIB),
+        )?);
         t.send_window(self.send_window.unwrap_or(16 * MIB));
         let datagram_rx = self.datagram_receive_buffer.unwrap_or(MIB);
         t.datagram_receive_buffer_size((datagram_rx > 0).then_some(datagram_rx as usize));
         t.datagram_send_buffer_size(self.datagram_send_buffer.unwrap_or(MIB) as usize);
-        let initial_mtu = self.initial_mtu.unwrap_or(1200);
+        let min_mtu = self.min_mtu.unwrap_or(1200);
+        let initial_mtu = self.initial_mtu.unwrap_or(1200).max(min_mtu);
+        if min_mtu < 1200 {
+            return Err(Error::InvalidOption(format!(
+                "minMtu must be at least 1200, not {min_mtu}"
+            )));
+        }
         if initial_mtu < 1200 {
             return Err(Error::InvalidOption(format!(
                 "initialMtu must be at least 1200, not {initial_mtu}"
             )));
         }
+        t.min_mtu(min_mtu);
         t.initial_mtu(initial_mtu);
         if self.mtu_discovery.unwrap_or(true) {
             let mut mtu = MtuDiscoveryConfig::default();
-            mtu.upper_bound(self.max_udp_payload.unwrap_or(u16::MAX - 8).max(initial_mtu));
+            mtu.upper_bound(self.max_udp_payload.unwrap_or(1452).max(initial_mtu));
             t.mtu_discovery_config(Some(mtu));
         } else {
             t.mtu_discovery_config(None);
@@ -129,7 +149,9 @@ impl TransportOptions {
             CongestionController::NewReno => {
                 t.congestion_controller_factory(Arc::new(NewRenoConfig::default()))
             }
-            CongestionController::Bbr => t.congestion_controller_factory(Arc::new(BbrConfig::default())),
+            CongestionController::Bbr => {
+                t.congestion_controller_factory(Arc::new(BbrConfig::default()))
+            }
         };
         Ok(t)
     }
@@ -175,7 +197,9 @@ fn certs(pem: &str) -> Result<Vec<CertificateDer<'static>>, Error> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Error::InvalidOption(format!("cert/ca is not valid PEM: {e}")))?;
     if list.is_empty() {
-        return Err(Error::InvalidOption("cert/ca holds no PEM certificate".into()));
+        return Err(Error::InvalidOption(
+            "cert/ca holds no PEM certificate".into(),
+        ));
     }
     Ok(list)
 }
@@ -283,9 +307,12 @@ impl ServerCertVerifier for AcceptAnyServer {
     }
 }
 
+/// A TLS session (ticket) store shared by client configurations.
+pub type SessionStore = Arc<ClientSessionMemoryCache>;
+
 /// The session store one endpoint shares between all its client configurations, so a
 /// ticket from one connection resumes the next (0-RTT).
-pub fn session_store() -> Arc<ClientSessionMemoryCache> {
+pub fn session_store() -> SessionStore {
     Arc::new(ClientSessionMemoryCache::new(256))
 }
 
@@ -311,7 +338,11 @@ pub fn client_config(
             .with_client_auth_cert(certs(cert)?, private_key(key)?)
             .map_err(|e| Error::InvalidOption(format!("client cert/key rejected: {e}")))?,
         (None, None) => builder.with_no_client_auth(),
-        _ => return Err(Error::InvalidOption("cert and key must be given together".into())),
+        _ => {
+            return Err(Error::InvalidOption(
+                "cert and key must be given together".into(),
+            ));
+        }
     };
     config.alpn_protocols = alpn(&tls.alpn);
     config.resumption = Resumption::store(sessions);
@@ -329,19 +360,21 @@ pub fn server_config(
     transport: &TransportOptions,
 ) -> Result<quinn::ServerConfig, Error> {
     let (Some(cert), Some(key)) = (&tls.cert, &tls.key) else {
-        return Err(Error::InvalidOption("a server needs cert and key (PEM)".into()));
+        return Err(Error::InvalidOption(
+            "a server needs cert and key (PEM)".into(),
+        ));
     };
     let builder = rustls::ServerConfig::builder_with_provider(provider())
         .with_protocol_versions(&[&rustls::version::TLS13])
         .map_err(|e| Error::Tls(e.to_string()))?;
     let builder = if tls.request_cert {
         let Some(ca) = tls.ca.as_deref() else {
-            return Err(Error::InvalidOption("requestCert needs ca to verify clients".into()));
+            return Err(Error::InvalidOption(
+                "requestCert needs ca to verify clients".into(),
+            ));
         };
-        let verifier = WebPkiClientVerifier::builder_with_provider(
-            Arc::new(roots(Some(ca))?),
-            provider(),
-        );
+        let verifier =
+            WebPkiClientVerifier::builder_with_provider(Arc::new(roots(Some(ca))?), provider());
         let verifier = if tls.reject_unauthorized.unwrap_or(true) {
             verifier
         } else {

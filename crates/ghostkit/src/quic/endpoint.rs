@@ -36,7 +36,11 @@ impl Default for SocketOptions {
 
 /// Binds a UDP socket with the buffer sizes of `options`.
 pub fn bind_socket(options: &SocketOptions) -> Result<UdpSocket, Error> {
-    let domain = if options.address.is_ipv6() { Domain::IPV6 } else { Domain::IPV4 };
+    let domain = if options.address.is_ipv6() {
+        Domain::IPV6
+    } else {
+        Domain::IPV4
+    };
     let socket = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP)).map_err(Error::Io)?;
     if options.address.is_ipv6() {
         socket.set_only_v6(options.ipv6_only).map_err(Error::Io)?;
@@ -59,6 +63,9 @@ pub struct EndpointOptions {
     pub client: TlsOptions,
     /// Transport settings for both roles.
     pub transport: TransportOptions,
+    /// The TLS session store to resume from; `None` gives the endpoint its own. Sharing
+    /// one store between endpoints lets a connection from one resume a session of another.
+    pub sessions: Option<Arc<ClientSessionMemoryCache>>,
 }
 
 /// A QUIC endpoint over quinn. It must be created inside a tokio runtime.
@@ -78,17 +85,20 @@ impl Endpoint {
             None => None,
         };
         let mut endpoint_config = quinn::EndpointConfig::default();
-        let payload = options.transport.max_udp_payload.unwrap_or(u16::MAX - 8);
         endpoint_config
-            .max_udp_payload_size(payload)
-            .map_err(|_| Error::InvalidOption(format!("maxUdpPayload is out of range: {payload}")))?;
+            .max_udp_payload_size(u16::MAX - 8)
+            .map_err(|_| Error::InvalidOption("maxUdpPayload is out of range".into()))?;
         let socket = bind_socket(&options.socket)?;
         let runtime = quinn::default_runtime()
             .ok_or_else(|| Error::Io(std::io::Error::other("no tokio runtime")))?;
-        let inner = quinn::Endpoint::new(endpoint_config, server, socket, runtime).map_err(Error::Io)?;
+        let inner =
+            quinn::Endpoint::new(endpoint_config, server, socket, runtime).map_err(Error::Io)?;
         Ok(Endpoint {
             inner,
-            sessions: config::session_store(),
+            sessions: options
+                .sessions
+                .clone()
+                .unwrap_or_else(config::session_store),
             default_client: Mutex::new(None),
             options,
         })
@@ -114,7 +124,9 @@ impl Endpoint {
         tls: Option<&TlsOptions>,
     ) -> Result<quinn::Connecting, Error> {
         let client = match tls {
-            Some(tls) => config::client_config(tls, &self.options.transport, self.sessions.clone())?,
+            Some(tls) => {
+                config::client_config(tls, &self.options.transport, self.sessions.clone())?
+            }
             None => self.default_client()?,
         };
         self.inner
@@ -123,12 +135,18 @@ impl Endpoint {
     }
 
     fn default_client(&self) -> Result<quinn::ClientConfig, Error> {
-        let mut slot = self.default_client.lock().unwrap_or_else(|e| e.into_inner());
+        let mut slot = self
+            .default_client
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         if let Some(config) = slot.as_ref() {
             return Ok(config.clone());
         }
-        let config =
-            config::client_config(&self.options.client, &self.options.transport, self.sessions.clone())?;
+        let config = config::client_config(
+            &self.options.client,
+            &self.options.transport,
+            self.sessions.clone(),
+        )?;
         *slot = Some(config.clone());
         Ok(config)
     }
@@ -136,7 +154,10 @@ impl Endpoint {
     /// Moves the endpoint to a new socket bound to `address` (client migration): open
     /// connections continue from the new address.
     pub fn rebind(&self, address: SocketAddr) -> Result<(), Error> {
-        let socket = bind_socket(&SocketOptions { address, ..self.options.socket.clone() })?;
+        let socket = bind_socket(&SocketOptions {
+            address,
+            ..self.options.socket.clone()
+        })?;
         self.inner.rebind(socket).map_err(Error::Io)
     }
 }

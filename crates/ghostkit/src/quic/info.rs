@@ -56,7 +56,12 @@ pub fn close_reason(error: &quinn::ConnectionError) -> CloseReason {
         E::VersionMismatch => ("version", None, String::new()),
         E::CidsExhausted => ("cids", None, String::new()),
     };
-    CloseReason { kind, error_code, reason, message: error.to_string() }
+    CloseReason {
+        kind,
+        error_code,
+        reason,
+        message: error.to_string(),
+    }
 }
 
 /// The negotiated parameters and peer of an established connection.

@@ -1,0 +1,366 @@
+//! `QuicStream`: the two halves of a QUIC stream, read and written in large chunks.
+//!
+//! Reads and writes first try to finish synchronously (data already buffered, room in
+//! the send buffer); only when they must wait does a tokio task take over and report
+//! READ / WRITTEN. `lib/quic.js` keeps at most one read and one write in flight per
+//! stream, so the halves' locks are only contended by `reset`/`stopSending`, which then
+//! interrupt the waiting task.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use ghostkit::quic::quinn::{self, ReadError, WriteError};
+use napi::bindgen_prelude::*;
+use napi::tokio::sync::{Mutex, Notify};
+use napi_derive::napi;
+
+use super::endpoint::{next_id, now, varint};
+use super::js_error;
+use super::sink::{ErrorInfo, Payload, Sink, kind};
+
+/// One half plus the way to interrupt a task that waits on it.
+struct Half<T> {
+    stream: Mutex<Option<T>>,
+    interrupt: Notify,
+    code: AtomicU64,
+}
+
+impl<T> Half<T> {
+    fn new(stream: T) -> Arc<Self> {
+        Arc::new(Half {
+            stream: Mutex::new(Some(stream)),
+            interrupt: Notify::new(),
+            code: AtomicU64::new(0),
+        })
+    }
+}
+
+fn closed_info(what: &str) -> ErrorInfo {
+    ErrorInfo::new(
+        "ERR_QUIC_CLOSED",
+        None,
+        format!("the stream's {what} side is closed"),
+    )
+}
+
+fn read_error(error: &ReadError) -> ErrorInfo {
+    match error {
+        ReadError::Reset(code) => ErrorInfo::new(
+            "ERR_QUIC_STREAM_RESET",
+            Some(code.into_inner()),
+            format!("the peer reset the stream with code {code}"),
+        ),
+        ReadError::ConnectionLost(e) => ErrorInfo::from_connection(e),
+        ReadError::ClosedStream => closed_info("reading"),
+        ReadError::ZeroRttRejected => {
+            ErrorInfo::new("ERR_QUIC_ZERO_RTT_REJECTED", None, error.to_string())
+        }
+        ReadError::IllegalOrderedRead => ErrorInfo::new("ERR_QUIC_CLOSED", None, error.to_string()),
+    }
+}
+
+fn write_error(error: &WriteError) -> ErrorInfo {
+    match error {
+        WriteError::Stopped(code) => ErrorInfo::new(
+            "ERR_QUIC_STREAM_STOPPED",
+            Some(code.into_inner()),
+            format!("the peer stopped the stream with code {code}"),
+        ),
+        WriteError::ConnectionLost(e) => ErrorInfo::from_connection(e),
+        WriteError::ClosedStream => closed_info("writing"),
+        WriteError::ZeroRttRejected => {
+            ErrorInfo::new("ERR_QUIC_ZERO_RTT_REJECTED", None, error.to_string())
+        }
+    }
+}
+
+fn throw(info: ErrorInfo) -> napi::Error {
+    js_error(&info.code, info.error_code.map(|c| c as u64), &info.message)
+}
+
+/// What one non-waiting read attempt produced.
+enum Gathered {
+    Data(Vec<u8>),
+    End,
+    Failed(ReadError),
+    Waiting,
+}
+
+/// Collects up to `max` bytes that are already buffered, without waiting.
+fn gather(recv: &mut quinn::RecvStream, max: usize) -> Gathered {
+    let mut chunks = Vec::new();
+    let mut total = 0;
+    while total < max {
+        match now(recv.read_chunk(max - total, true)) {
+            Some(Ok(Some(chunk))) => {
+                total += chunk.bytes.len();
+                chunks.push(chunk.bytes);
+            }
+            Some(Ok(None)) if total == 0 => return Gathered::End,
+            Some(Err(error)) if total == 0 => return Gathered::Failed(error),
+            None if total == 0 => return Gathered::Waiting,
+            // The end, an error or a wait comes back on the next read.
+            _ => break,
+        }
+    }
+    let mut data = Vec::with_capacity(total);
+    for chunk in &chunks {
+        data.extend_from_slice(chunk);
+    }
+    Gathered::Data(data)
+}
+
+/// A QUIC stream (either half may be absent for unidirectional streams).
+#[napi]
+pub struct QuicStream {
+    id: u32,
+    stream_id: u64,
+    send: Option<Arc<Half<quinn::SendStream>>>,
+    recv: Option<Arc<Half<quinn::RecvStream>>>,
+    sink: Sink,
+}
+
+impl QuicStream {
+    pub(crate) fn new(
+        send: Option<quinn::SendStream>,
+        recv: Option<quinn::RecvStream>,
+        sink: Sink,
+    ) -> Self {
+        let stream_id = send
+            .as_ref()
+            .map(|s| s.id())
+            .or_else(|| recv.as_ref().map(|r| r.id()))
+            .map_or(0, |id| id.into());
+        QuicStream {
+            id: next_id(),
+            stream_id,
+            send: send.map(Half::new),
+            recv: recv.map(Half::new),
+            sink,
+        }
+    }
+}
+
+/// Outcome of `read`: data, `null` at the end, `undefined` when READ will report it.
+type ReadResult = Either3<Buffer, Null, Undefined>;
+
+#[napi]
+impl QuicStream {
+    /// The id events for this stream carry.
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// The QUIC stream id.
+    #[napi(getter)]
+    pub fn stream_id(&self) -> BigInt {
+        self.stream_id.into()
+    }
+
+    #[napi(getter)]
+    pub fn readable(&self) -> bool {
+        self.recv.is_some()
+    }
+
+    #[napi(getter)]
+    pub fn writable(&self) -> bool {
+        self.send.is_some()
+    }
+
+    /// Reads up to `max` bytes: what is buffered now, or (when nothing is) a READ event.
+    #[napi]
+    pub fn read(&self, max: u32) -> Result<ReadResult> {
+        let half = self
+            .recv
+            .clone()
+            .ok_or_else(|| throw(closed_info("reading")))?;
+        let max = max.max(1) as usize;
+        {
+            let Ok(mut guard) = half.stream.try_lock() else {
+                return Err(js_error(
+                    "ERR_QUIC_INVALID_ARG",
+                    None,
+                    "a read is already pending",
+                ));
+            };
+            let recv = guard
+                .as_mut()
+                .ok_or_else(|| throw(closed_info("reading")))?;
+            match gather(recv, max) {
+                Gathered::Data(data) => return Ok(Either3::A(Buffer::from(data))),
+                Gathered::End => return Ok(Either3::B(Null)),
+                Gathered::Failed(error) => return Err(throw(read_error(&error))),
+                Gathered::Waiting => {}
+            }
+        }
+        let sink = self.sink.clone();
+        let id = self.id;
+        super::runtime().spawn(async move {
+            let mut guard = half.stream.lock().await;
+            let Some(recv) = guard.as_mut() else {
+                drop(guard);
+                sink.emit(kind::READ, id, Payload::Error(closed_info("reading")));
+                return;
+            };
+            let first = napi::tokio::select! {
+                chunk = recv.read_chunk(max, true) => chunk,
+                () = half.interrupt.notified() => {
+                    let _ = recv.stop(quinn::VarInt::from_u64(half.code.load(Ordering::Relaxed)).unwrap_or_default());
+                    guard.take();
+                    drop(guard);
+                    sink.emit(kind::READ, id, Payload::Null);
+                    return;
+                }
+            };
+            let payload = match first {
+                Ok(Some(chunk)) => {
+                    let mut data = Vec::with_capacity(max.min(chunk.bytes.len() * 4));
+                    data.extend_from_slice(&chunk.bytes);
+                    if let Gathered::Data(more) = gather(recv, max - data.len()) {
+                        data.extend_from_slice(&more);
+                    }
+                    Payload::Data(data)
+                }
+                Ok(None) => Payload::Null,
+                Err(error) => Payload::Error(read_error(&error)),
+            };
+            // Unlock before reporting: the JS handler may read again at once.
+            drop(guard);
+            sink.emit(kind::READ, id, payload);
+        });
+        Ok(Either3::C(()))
+    }
+
+    /// Writes `data`: true when the send buffer took all of it now; false when WRITTEN will
+    /// report completion.
+    #[napi]
+    pub fn write(&self, data: &[u8]) -> Result<bool> {
+        let half = self
+            .send
+            .clone()
+            .ok_or_else(|| throw(closed_info("writing")))?;
+        let mut offset = 0;
+        {
+            let Ok(mut guard) = half.stream.try_lock() else {
+                return Err(js_error(
+                    "ERR_QUIC_INVALID_ARG",
+                    None,
+                    "a write is already pending",
+                ));
+            };
+            let send = guard
+                .as_mut()
+                .ok_or_else(|| throw(closed_info("writing")))?;
+            while offset < data.len() {
+                match now(send.write(&data[offset..])) {
+                    Some(Ok(n)) => offset += n,
+                    Some(Err(error)) => return Err(throw(write_error(&error))),
+                    None => break,
+                }
+            }
+        }
+        if offset == data.len() {
+            return Ok(true);
+        }
+        let rest = data[offset..].to_vec();
+        let sink = self.sink.clone();
+        let id = self.id;
+        super::runtime().spawn(async move {
+            let mut guard = half.stream.lock().await;
+            let Some(send) = guard.as_mut() else {
+                drop(guard);
+                sink.emit(kind::WRITTEN, id, Payload::Error(closed_info("writing")));
+                return;
+            };
+            let payload = napi::tokio::select! {
+                written = send.write_all(&rest) => match written {
+                    Ok(()) => Payload::Null,
+                    Err(error) => Payload::Error(write_error(&error)),
+                },
+                () = half.interrupt.notified() => {
+                    let _ = send.reset(quinn::VarInt::from_u64(half.code.load(Ordering::Relaxed)).unwrap_or_default());
+                    guard.take();
+                    Payload::Error(closed_info("writing"))
+                }
+            };
+            drop(guard);
+            sink.emit(kind::WRITTEN, id, payload);
+        });
+        Ok(false)
+    }
+
+    /// Sends FIN after the buffered data (half-close).
+    #[napi]
+    pub fn finish(&self) -> Result<()> {
+        let half = self
+            .send
+            .clone()
+            .ok_or_else(|| throw(closed_info("writing")))?;
+        let Ok(mut guard) = half.stream.try_lock() else {
+            return Err(js_error("ERR_QUIC_INVALID_ARG", None, "a write is pending"));
+        };
+        let send = guard
+            .as_mut()
+            .ok_or_else(|| throw(closed_info("writing")))?;
+        send.finish().map_err(|_| throw(closed_info("writing")))
+    }
+
+    /// Abandons the sending half with RESET_STREAM(`code`). Idempotent.
+    #[napi]
+    pub fn reset(&self, code: BigInt) -> Result<()> {
+        let code = varint(code)?;
+        let Some(half) = self.send.clone() else {
+            return Ok(());
+        };
+        match half.stream.try_lock() {
+            Ok(mut guard) => {
+                if let Some(mut send) = guard.take() {
+                    let _ = send.reset(code);
+                }
+            }
+            Err(_) => {
+                half.code.store(code.into_inner(), Ordering::Relaxed);
+                half.interrupt.notify_one();
+            }
+        }
+        Ok(())
+    }
+
+    /// Abandons the receiving half with STOP_SENDING(`code`). Idempotent.
+    #[napi]
+    pub fn stop(&self, code: BigInt) -> Result<()> {
+        let code = varint(code)?;
+        let Some(half) = self.recv.clone() else {
+            return Ok(());
+        };
+        match half.stream.try_lock() {
+            Ok(mut guard) => {
+                if let Some(mut recv) = guard.take() {
+                    let _ = recv.stop(code);
+                }
+            }
+            Err(_) => {
+                half.code.store(code.into_inner(), Ordering::Relaxed);
+                half.interrupt.notify_one();
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops both halves (after the stream ended or was destroyed): an unfinished
+    /// sending half finishes, an unfinished receiving half stops with code 0.
+    #[napi]
+    pub fn close(&self) {
+        if let Some(half) = &self.send {
+            if let Ok(mut guard) = half.stream.try_lock() {
+                guard.take();
+            }
+        }
+        if let Some(half) = &self.recv {
+            if let Ok(mut guard) = half.stream.try_lock() {
+                guard.take();
+            }
+        }
+    }
+}
