@@ -129,9 +129,13 @@ pub(crate) fn next_id() -> u32 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-fn shared_sessions() -> ghostkit::quic::SessionStore {
-    static STORE: std::sync::OnceLock<ghostkit::quic::SessionStore> = std::sync::OnceLock::new();
-    STORE.get_or_init(ghostkit::quic::session_store).clone()
+/// The client configurations of every private endpoint (`quic.connect` without one).
+fn shared_client_configs() -> ghostkit::quic::ClientConfigCache {
+    static CACHE: std::sync::OnceLock<ghostkit::quic::ClientConfigCache> =
+        std::sync::OnceLock::new();
+    CACHE
+        .get_or_init(ghostkit::quic::ClientConfigCache::new)
+        .clone()
 }
 
 pub(crate) struct EndpointShared {
@@ -163,10 +167,10 @@ impl QuicEndpoint {
             server: options.server.as_ref().map(NativeTls::to_core),
             client: options.client.to_core(),
             transport: transport(&options)?,
-            sessions: options
+            client_configs: options
                 .shared_sessions
                 .unwrap_or(false)
-                .then(shared_sessions),
+                .then(shared_client_configs),
         };
         let _guard = runtime().enter();
         let endpoint = Endpoint::bind(core_options).map_err(core_error)?;

@@ -101,3 +101,69 @@ fn invalid_options_are_typed() {
     .unwrap_err();
     assert_eq!(error.code(), "ERR_QUIC_INVALID_OPTION");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn second_connection_resumes_with_0rtt() {
+    let pki = generate_certificate(&["localhost".into()]).unwrap();
+    let local = SocketOptions {
+        address: SocketAddr::from(([127, 0, 0, 1], 0)),
+        ..Default::default()
+    };
+    let tls = |ca: bool| TlsOptions {
+        cert: (!ca).then(|| pki.cert.clone()),
+        key: (!ca).then(|| pki.key.clone()),
+        ca: ca.then(|| pki.ca_cert.clone()),
+        alpn: vec!["t".into()],
+        early_data: true,
+        ..Default::default()
+    };
+    let server = Endpoint::bind(EndpointOptions {
+        socket: local.clone(),
+        server: Some(tls(false)),
+        ..Default::default()
+    })
+    .unwrap();
+    let client = Endpoint::bind(EndpointOptions {
+        socket: local,
+        client: tls(true),
+        ..Default::default()
+    })
+    .unwrap();
+    let address = server.local_addr().unwrap();
+    let quinn_server = server.quinn().clone();
+    tokio::spawn(async move {
+        while let Some(incoming) = quinn_server.accept().await {
+            tokio::spawn(async move {
+                let conn = incoming.await.unwrap();
+                while let Ok((mut send, mut recv)) = conn.accept_bi().await {
+                    let data = recv.read_to_end(1 << 20).await.unwrap();
+                    send.write_all(&data).await.unwrap();
+                    send.finish().unwrap();
+                }
+            });
+        }
+    });
+    let first = client
+        .connect(address, "localhost", None)
+        .unwrap()
+        .await
+        .unwrap();
+    let (mut send, mut recv) = first.open_bi().await.unwrap();
+    send.write_all(b"one").await.unwrap();
+    send.finish().unwrap();
+    assert_eq!(recv.read_to_end(10).await.unwrap(), b"one");
+    first.close(0u32.into(), b"");
+    // Options equal to the endpoint's defaults but passed anew: the same cached client
+    // configuration (and so the ticket) must be used.
+    let same_options = tls(true);
+    let (second, accepted) = client
+        .connect(address, "localhost", Some(&same_options))
+        .unwrap()
+        .into_0rtt()
+        .unwrap_or_else(|_| panic!("a session ticket should be cached"));
+    let (mut send, mut recv) = second.open_bi().await.unwrap();
+    send.write_all(b"early").await.unwrap();
+    send.finish().unwrap();
+    assert!(accepted.await, "the server should accept 0-RTT");
+    assert_eq!(recv.read_to_end(10).await.unwrap(), b"early");
+}

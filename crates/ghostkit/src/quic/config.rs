@@ -1,6 +1,7 @@
 //! Options (named after Node's TLS options where one exists) and the quinn/rustls
 //! configurations built from them.
 
+use std::collections::HashMap;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -307,20 +308,48 @@ impl ServerCertVerifier for AcceptAnyServer {
     }
 }
 
-/// A TLS session (ticket) store shared by client configurations.
-pub type SessionStore = Arc<ClientSessionMemoryCache>;
-
-/// The session store one endpoint shares between all its client configurations, so a
-/// ticket from one connection resumes the next (0-RTT).
-pub fn session_store() -> SessionStore {
-    Arc::new(ClientSessionMemoryCache::new(256))
+/// Client configurations of one endpoint (or of several), one per distinct set of
+/// options. quinn only resumes a session (and sends 0-RTT) through the client
+/// configuration that received its ticket, so a fresh configuration per connection would
+/// silently lose resumption: connections with the same options share one.
+#[derive(Clone, Debug, Default)]
+pub struct ClientConfigCache {
+    configs: Arc<Mutex<HashMap<String, quinn::ClientConfig>>>,
 }
 
-/// The quinn client configuration for `tls`, resuming from `sessions`.
+/// Distinct client option sets kept per cache; beyond it the cache starts over.
+const CLIENT_CONFIGS_MAX: usize = 64;
+
+impl ClientConfigCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The configuration for `tls` and `transport`, built on first use.
+    pub fn get(
+        &self,
+        tls: &TlsOptions,
+        transport: &TransportOptions,
+    ) -> Result<quinn::ClientConfig, Error> {
+        let key = format!("{tls:?}|{transport:?}");
+        let mut configs = self.configs.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(config) = configs.get(&key) {
+            return Ok(config.clone());
+        }
+        let config = client_config(tls, transport)?;
+        if configs.len() >= CLIENT_CONFIGS_MAX {
+            configs.clear();
+        }
+        configs.insert(key, config.clone());
+        Ok(config)
+    }
+}
+
+/// A new quinn client configuration for `tls` with its own session store.
 pub fn client_config(
     tls: &TlsOptions,
     transport: &TransportOptions,
-    sessions: Arc<ClientSessionMemoryCache>,
 ) -> Result<quinn::ClientConfig, Error> {
     let provider = provider();
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
@@ -345,7 +374,7 @@ pub fn client_config(
         }
     };
     config.alpn_protocols = alpn(&tls.alpn);
-    config.resumption = Resumption::store(sessions);
+    config.resumption = Resumption::store(Arc::new(ClientSessionMemoryCache::new(256)));
     config.enable_early_data = tls.early_data;
     config.key_log = keylog(&tls.keylog)?;
     let crypto = QuicClientConfig::try_from(config).map_err(|e| Error::Tls(e.to_string()))?;

@@ -1,13 +1,10 @@
 //! An endpoint: one UDP socket that accepts connections, dials them, or both.
 
-use std::net::{SocketAddr, UdpSocket};
-use std::sync::{Arc, Mutex};
-
-use rustls::client::ClientSessionMemoryCache;
 use socket2::{Domain, Protocol, Socket, Type};
+use std::net::{SocketAddr, UdpSocket};
 
 use super::Error;
-use super::config::{self, TlsOptions, TransportOptions};
+use super::config::{self, ClientConfigCache, TlsOptions, TransportOptions};
 
 /// Socket settings of an endpoint.
 #[derive(Clone, Debug)]
@@ -63,17 +60,16 @@ pub struct EndpointOptions {
     pub client: TlsOptions,
     /// Transport settings for both roles.
     pub transport: TransportOptions,
-    /// The TLS session store to resume from; `None` gives the endpoint its own. Sharing
-    /// one store between endpoints lets a connection from one resume a session of another.
-    pub sessions: Option<Arc<ClientSessionMemoryCache>>,
+    /// The client configurations to dial with; `None` gives the endpoint its own. Sharing
+    /// one cache between endpoints lets a connection from one resume a session of another.
+    pub client_configs: Option<ClientConfigCache>,
 }
 
 /// A QUIC endpoint over quinn. It must be created inside a tokio runtime.
 #[derive(Debug)]
 pub struct Endpoint {
     inner: quinn::Endpoint,
-    sessions: Arc<ClientSessionMemoryCache>,
-    default_client: Mutex<Option<quinn::ClientConfig>>,
+    client_configs: ClientConfigCache,
     options: EndpointOptions,
 }
 
@@ -95,11 +91,7 @@ impl Endpoint {
             quinn::Endpoint::new(endpoint_config, server, socket, runtime).map_err(Error::Io)?;
         Ok(Endpoint {
             inner,
-            sessions: options
-                .sessions
-                .clone()
-                .unwrap_or_else(config::session_store),
-            default_client: Mutex::new(None),
+            client_configs: options.client_configs.clone().unwrap_or_default(),
             options,
         })
     }
@@ -123,32 +115,12 @@ impl Endpoint {
         server_name: &str,
         tls: Option<&TlsOptions>,
     ) -> Result<quinn::Connecting, Error> {
-        let client = match tls {
-            Some(tls) => {
-                config::client_config(tls, &self.options.transport, self.sessions.clone())?
-            }
-            None => self.default_client()?,
-        };
+        let client = self
+            .client_configs
+            .get(tls.unwrap_or(&self.options.client), &self.options.transport)?;
         self.inner
             .connect_with(client, address, server_name)
             .map_err(|e| Error::Connect(e.to_string()))
-    }
-
-    fn default_client(&self) -> Result<quinn::ClientConfig, Error> {
-        let mut slot = self
-            .default_client
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if let Some(config) = slot.as_ref() {
-            return Ok(config.clone());
-        }
-        let config = config::client_config(
-            &self.options.client,
-            &self.options.transport,
-            self.sessions.clone(),
-        )?;
-        *slot = Some(config.clone());
-        Ok(config)
     }
 
     /// Moves the endpoint to a new socket bound to `address` (client migration): open

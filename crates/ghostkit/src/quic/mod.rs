@@ -32,9 +32,7 @@ mod endpoint;
 mod info;
 
 pub use cert::{GeneratedCertificate, generate_certificate};
-pub use config::{
-    CongestionController, Keylog, SessionStore, TlsOptions, TransportOptions, session_store,
-};
+pub use config::{ClientConfigCache, CongestionController, Keylog, TlsOptions, TransportOptions};
 pub use endpoint::{Endpoint, EndpointOptions, SocketOptions, bind_socket};
 pub use info::{CloseReason, ConnectionInfo, Stats, close_reason, info, stats};
 pub use quinn;
