@@ -4,8 +4,12 @@ import { createRequire } from 'node:module'
 /** The module under test (CommonJS). Loading failures propagate: every suite fails loudly. */
 export const quic = createRequire(import.meta.url)('../../lib/quic.js')
 
-/** One development CA + leaf for the whole file. */
-export const pki = quic.generateCertificate()
+/** One development CA + leaf for the whole test run: child processes inherit it through
+ *  the environment, so a peer in another process trusts the same CA. */
+export const pki = process.env.GHOSTKIT_TEST_QUIC_PKI
+  ? JSON.parse(process.env.GHOSTKIT_TEST_QUIC_PKI)
+  : quic.generateCertificate()
+process.env.GHOSTKIT_TEST_QUIC_PKI = JSON.stringify(pki)
 
 /** A server on 127.0.0.1 that echoes every stream (bidi: back on itself; uni: on a new uni stream). */
 export async function echoServer(options = {}) {
