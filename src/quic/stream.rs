@@ -352,15 +352,15 @@ impl QuicStream {
     /// sending half finishes, an unfinished receiving half stops with code 0.
     #[napi]
     pub fn close(&self) {
-        if let Some(half) = &self.send {
-            if let Ok(mut guard) = half.stream.try_lock() {
-                guard.take();
-            }
+        if let Some(half) = &self.send
+            && let Ok(mut guard) = half.stream.try_lock()
+        {
+            guard.take();
         }
-        if let Some(half) = &self.recv {
-            if let Ok(mut guard) = half.stream.try_lock() {
-                guard.take();
-            }
+        if let Some(half) = &self.recv
+            && let Ok(mut guard) = half.stream.try_lock()
+        {
+            guard.take();
         }
     }
 }
