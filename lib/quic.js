@@ -286,6 +286,9 @@ class QuicStream extends Duplex {
   #writeCallback = null
   #abandonedSend = false
   #abandonedRecv = false
+  // The native halves' own state: `writable`/`readable` are false once destroyed.
+  #sendFinished = false
+  #recvEnded = false
 
   constructor(handle, connection, incoming) {
     super({
@@ -321,6 +324,7 @@ class QuicStream extends Duplex {
         return
       }
       if (result === null) {
+        this.#recvEnded = true
         this.push(null)
         return
       }
@@ -351,6 +355,7 @@ class QuicStream extends Duplex {
     }
     try {
       this.#native.finish()
+      this.#sendFinished = true
       callback()
     } catch (error) {
       callback(fromNative(error))
@@ -358,9 +363,16 @@ class QuicStream extends Duplex {
   }
 
   _destroy(error, callback) {
-    // Halves that did not finish cleanly are abandoned with code 0.
-    if (this.writable && !this.writableFinished && !this.#abandonedSend) call(() => this.#native.reset(0n))
-    if (this.readable && !this.readableEnded && !this.#abandonedRecv) call(() => this.#native.stop(0n))
+    // Halves that did not finish cleanly are abandoned with code 0: a send half is reset,
+    // never finished, so the peer cannot take truncated data as complete.
+    if (this.#native.writable && !this.#sendFinished && !this.#abandonedSend) {
+      this.#abandonedSend = true
+      call(() => this.#native.reset(0n))
+    }
+    if (this.#native.readable && !this.#recvEnded && !this.#abandonedRecv) {
+      this.#abandonedRecv = true
+      call(() => this.#native.stop(0n))
+    }
     this.#native.close()
     this.#release()
     const pending = this.#writeCallback
@@ -379,6 +391,7 @@ class QuicStream extends Duplex {
       this.#reading = false
       if (this.destroyed) return
       if (payload === null) {
+        this.#recvEnded = true
         if (!this.readableEnded) this.push(null)
       } else if (Buffer.isBuffer(payload)) {
         if (!this.#abandonedRecv && this.push(payload)) this.#pump()
@@ -760,6 +773,8 @@ class Endpoint extends EventEmitter {
     try {
       return this.#connect(address, options)
     } catch (error) {
+      // A private endpoint that never got to dial closes at once.
+      this.#privateIdle()
       return Promise.reject(error)
     }
   }
@@ -787,6 +802,9 @@ class Endpoint extends EventEmitter {
       const onAbort = () => {
         pending.aborted = true
         reject(abortError(signal))
+        // Nobody waits for this attempt any more: a private endpoint closes (ending it).
+        this.#pendingConnects.delete(token)
+        this.#privateIdle()
       }
       signal?.addEventListener('abort', onAbort, { once: true })
       const cleanup = () => signal?.removeEventListener('abort', onAbort)
