@@ -439,6 +439,7 @@ class Connection extends EventEmitter {
   #datagrams = false
   #pendingOpens = []
   #closeInfo = null
+  #finalStats = null
   #resolveClosed
   #resolveOpened
   #rejectOpened
@@ -591,6 +592,7 @@ class Connection extends EventEmitter {
     const error = fromInfo(info)
     this.#closeInfo = { kind: info.kind, errorCode: info.errorCode ?? undefined, reason: info.reason ?? '', error }
     this.#info = this.#info ?? this.#native.info()
+    this.#finalStats = this.#native.stats()
     targets.delete(this.#native.id)
     this.endpoint._connections.delete(this)
     this.#rejectOpened(error)
@@ -600,6 +602,8 @@ class Connection extends EventEmitter {
       if (!stream.destroyed) stream.destroy(info.kind === 'local' ? undefined : error)
     }
     this.#backlog.end()
+    // quinn frees the connection's state once no handle is left: don't wait for the GC.
+    this.#native.release()
     this.#resolveClosed(this.#closeInfo)
     this.emit('close', this.#closeInfo)
     this.endpoint._connectionClosed(this)
@@ -640,7 +644,7 @@ class Connection extends EventEmitter {
   }
 
   stats() {
-    return this.#native.stats()
+    return this.#finalStats ?? this.#native.stats()
   }
 
   close(code, reason) {

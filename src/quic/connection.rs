@@ -1,6 +1,6 @@
 //! `QuicConnection`: streams, datagrams, close, and what the connection knows.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use ghostkit::quic::quinn;
 use napi::bindgen_prelude::*;
@@ -15,7 +15,10 @@ use super::stream::QuicStream;
 #[napi]
 pub struct QuicConnection {
     pub(crate) id: u32,
-    connection: quinn::Connection,
+    /// Taken by `release` once closed: quinn frees a connection's state (buffers, crypto)
+    /// only when its last handle is gone, and waiting for the JS garbage collector to
+    /// finalize this object let thousands of closed connections pile up.
+    connection: Mutex<Option<quinn::Connection>>,
     shared: Arc<EndpointShared>,
 }
 
@@ -65,9 +68,23 @@ impl QuicConnection {
         });
         QuicConnection {
             id,
-            connection,
+            connection: Mutex::new(Some(connection)),
             shared,
         }
+    }
+
+    /// A handle to the connection, or `None` once released.
+    fn handle(&self) -> Option<quinn::Connection> {
+        self.connection
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// A handle to the connection, or ERR_QUIC_CLOSED once released.
+    fn open_handle(&self) -> Result<quinn::Connection> {
+        self.handle()
+            .ok_or_else(|| js_error("ERR_QUIC_CLOSED", None, "the connection is closed"))
     }
 
     fn stream(
@@ -88,9 +105,9 @@ impl QuicConnection {
     }
 
     #[napi]
-    pub fn info(&self) -> NativeInfo {
-        let info = ghostkit::quic::info(&self.connection);
-        NativeInfo {
+    pub fn info(&self) -> Result<NativeInfo> {
+        let info = ghostkit::quic::info(&self.open_handle()?);
+        Ok(NativeInfo {
             remote_address: info.remote_address.to_string(),
             alpn: info.alpn,
             server_name: info.server_name,
@@ -99,19 +116,19 @@ impl QuicConnection {
                 .into_iter()
                 .map(Buffer::from)
                 .collect(),
-        }
+        })
     }
 
     /// Takes the next peer-opened stream if one is waiting, else reports it as STREAM.
     #[napi]
     pub fn accept_stream(&self) -> Option<QuicStream> {
-        if let Some(Ok((send, recv))) = now(self.connection.accept_bi()) {
+        let connection = self.handle()?;
+        if let Some(Ok((send, recv))) = now(connection.accept_bi()) {
             return Some(self.stream(Some(send), Some(recv)));
         }
-        if let Some(Ok(recv)) = now(self.connection.accept_uni()) {
+        if let Some(Ok(recv)) = now(connection.accept_uni()) {
             return Some(self.stream(None, Some(recv)));
         }
-        let connection = self.connection.clone();
         let sink = self.shared.sink.clone();
         let id = self.id;
         super::runtime().spawn(async move {
@@ -131,20 +148,20 @@ impl QuicConnection {
     /// Opens a stream now, or reports it as OPENED when the peer's stream limit forces a wait.
     #[napi]
     pub fn open_stream(&self, bidirectional: bool) -> Result<Option<QuicStream>> {
+        let connection = self.open_handle()?;
         if bidirectional {
-            match now(self.connection.open_bi()) {
+            match now(connection.open_bi()) {
                 Some(Ok((send, recv))) => return Ok(Some(self.stream(Some(send), Some(recv)))),
                 Some(Err(error)) => return Err(connection_error(&error)),
                 None => {}
             }
         } else {
-            match now(self.connection.open_uni()) {
+            match now(connection.open_uni()) {
                 Some(Ok(send)) => return Ok(Some(self.stream(Some(send), None))),
                 Some(Err(error)) => return Err(connection_error(&error)),
                 None => {}
             }
         }
-        let connection = self.connection.clone();
         let sink = self.shared.sink.clone();
         let id = self.id;
         super::runtime().spawn(async move {
@@ -167,7 +184,7 @@ impl QuicConnection {
     /// Sends a datagram.
     #[napi]
     pub fn send_datagram(&self, data: &[u8]) -> Result<()> {
-        self.connection
+        self.open_handle()?
             .send_datagram(data.to_vec().into())
             .map_err(|error| match error {
                 quinn::SendDatagramError::ConnectionLost(e) => connection_error(&e),
@@ -178,10 +195,10 @@ impl QuicConnection {
     /// Takes the next datagram if one is waiting, else reports it as DATAGRAM.
     #[napi]
     pub fn read_datagram(&self) -> Option<Buffer> {
-        if let Some(Ok(data)) = now(self.connection.read_datagram()) {
+        let connection = self.handle()?;
+        if let Some(Ok(data)) = now(connection.read_datagram()) {
             return Some(Buffer::from(data.to_vec()));
         }
-        let connection = self.connection.clone();
         let sink = self.shared.sink.clone();
         let id = self.id;
         super::runtime().spawn(async move {
@@ -195,13 +212,13 @@ impl QuicConnection {
     /// The largest datagram the peer accepts now.
     #[napi]
     pub fn max_datagram_size(&self) -> Option<u32> {
-        self.connection.max_datagram_size().map(|n| n as u32)
+        self.handle()?.max_datagram_size().map(|n| n as u32)
     }
 
     #[napi]
-    pub fn stats(&self) -> NativeStats {
-        let s = ghostkit::quic::stats(&self.connection);
-        NativeStats {
+    pub fn stats(&self) -> Result<NativeStats> {
+        let s = ghostkit::quic::stats(&self.open_handle()?);
+        Ok(NativeStats {
             rtt: s.rtt.as_secs_f64() * 1000.0,
             congestion_window: s.congestion_window.into(),
             congestion_events: s.congestion_events.into(),
@@ -213,13 +230,27 @@ impl QuicConnection {
             datagrams_sent: s.datagrams_sent.into(),
             datagrams_received: s.datagrams_received.into(),
             mtu: u32::from(s.mtu),
-        }
+        })
     }
 
     /// Closes with an application code the peer sees.
     #[napi]
     pub fn close(&self, code: BigInt, reason: String) -> Result<()> {
-        self.connection.close(varint(code)?, reason.as_bytes());
+        let code = varint(code)?;
+        if let Some(connection) = self.handle() {
+            connection.close(code, reason.as_bytes());
+        }
         Ok(())
+    }
+
+    /// Drops this handle to a closed connection (`lib/quic.js` calls it once CLOSED was
+    /// reported and it kept what it needs), so quinn frees the connection's state now
+    /// rather than when the garbage collector finalizes this object.
+    #[napi]
+    pub fn release(&self) {
+        self.connection
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
     }
 }
