@@ -26,6 +26,8 @@ const PEERS = path.join(ROOT, '__test__', 'quic', 'peers')
 export const TARGETS = { 'node:tls': 1.0, '@matrixai/quic': 2.0 }
 
 const BULK_BYTES = 512 << 20
+/** @matrixai/quic's own server moves ~0.25 MiB/s: it sends 4 MiB, its time scaled to 512 MiB. */
+const PEER_BULK_BYTES = { '@matrixai/quic': 4 << 20 }
 const CHUNK = Buffer.alloc(1 << 20, 0x5a)
 const REQUEST = Buffer.alloc(1024, 0x71)
 const ALPN = 'ghostkit-bench'
@@ -159,10 +161,9 @@ async function tlsSide(pki) {
 }
 
 /** A peer's bench driver: a server process for the whole run, a client process per batch. */
-async function peerSide(name, command, pkiFiles) {
-  const server = spawn(command[0], [...command.slice(1), 'server', '--cert', pkiFiles.cert, '--key', pkiFiles.key, '--alpn', ALPN, '--host', '127.0.0.1', '--port', '0'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  })
+async function peerSide(name, driver, pkiFiles) {
+  const [serverCommand, serverArgs, serverEnv] = driver.server({ cert: pkiFiles.cert, key: pkiFiles.key, alpn: ALPN })
+  const server = spawn(serverCommand, serverArgs, { stdio: ['pipe', 'pipe', 'inherit'], env: serverEnv })
   const port = await new Promise((resolve, reject) => {
     let text = ''
     server.stdout.on('data', (d) => {
@@ -173,9 +174,8 @@ async function peerSide(name, command, pkiFiles) {
     server.once('exit', (code) => reject(new Error(`${name} server exited (${code})`)))
   })
   const client = async (args) => {
-    const proc = spawn(command[0], [...command.slice(1), 'client', '--port', String(port), '--ca', pkiFiles.ca, '--alpn', ALPN, '--host', '127.0.0.1', '--servername', 'localhost', ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
+    const [command, base, env] = driver.client({ port, ca: pkiFiles.ca, alpn: ALPN })
+    const proc = spawn(command, [...base, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env })
     let out = ''
     proc.stdout.on('data', (d) => {
       out += d
@@ -186,12 +186,14 @@ async function peerSide(name, command, pkiFiles) {
     if (code !== 0 || result.event !== 'result') throw new Error(`${name} client failed: ${out}`)
     return result
   }
-  const timed = (key, args) => async (n) => {
+  const timed = (key, args, scale = 1) => async (n) => {
     const result = await client(args(n))
-    return { wallSeconds: result[key].seconds, cpuSeconds: result.cpu.user + result.cpu.system }
+    return { wallSeconds: result[key].seconds * scale, cpuSeconds: (result.cpu.user + result.cpu.system) * scale }
   }
+  // A slow peer moves a slice of the bulk payload; its time is scaled linearly to BULK_BYTES.
+  const bulkBytes = PEER_BULK_BYTES[name] ?? BULK_BYTES
   return {
-    bulk: timed('bulk', (n) => ['--bulk', String(n * BULK_BYTES)]),
+    bulk: timed('bulk', (n) => ['--bulk', String(n * bulkBytes)], BULK_BYTES / bulkBytes),
     roundTrip: timed('rtt', (n) => ['--rtt', String(n)]),
     handshake: timed('handshakes', (n) => ['--handshakes', String(n)]),
     close: async () => {
@@ -201,13 +203,10 @@ async function peerSide(name, command, pkiFiles) {
   }
 }
 
-function peerCommands() {
-  const { matrixaiQuic } = require('../scripts/peers/matrixai-quic.js')
-  const { deno } = require('../scripts/peers/deno.js')
-  return {
-    '@matrixai/quic': [process.execPath, path.join(PEERS, 'matrixai_bench.mjs'), '--entry', matrixaiQuic().entry],
-    deno: [deno().binary, 'run', '--unstable-net', '--allow-net', '--allow-read', path.join(PEERS, 'deno_bench.ts')],
-  }
+async function peerCommands() {
+  const { benchDrivers } = await import('../__test__/quic/peers/bench-drivers.mjs')
+  const { matrixai, deno } = benchDrivers()
+  return { '@matrixai/quic': matrixai, deno }
 }
 
 export async function define() {
@@ -219,7 +218,7 @@ export async function define() {
   writeFileSync(files.cert, pki.cert)
   writeFileSync(files.key, pki.key)
   const sides = {}
-  const peers = peerCommands()
+  const peers = await peerCommands()
   const competitors = (op) => [
     { name: 'ghostkit', anchor: 'ghostkit', fn: () => sides.ghostkit[op]() },
     { name: 'node:tls (TCP)', anchor: 'node:tls', fn: () => sides.tls[op]() },

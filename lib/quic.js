@@ -396,14 +396,18 @@ class QuicStream extends Duplex {
       } else if (Buffer.isBuffer(payload)) {
         if (!this.#abandonedRecv && this.push(payload)) this.#pump()
       } else {
-        this.destroy(fromInfo(payload))
+        // Our own close of the connection ends its streams without an error.
+        this.destroy(payload.kind === 'local' ? undefined : fromInfo(payload))
       }
     } else if (kind === KIND.WRITTEN) {
       const callback = this.#writeCallback
       this.#writeCallback = null
       if (!callback) return
       if (payload === null || this.#abandonedSend) callback()
-      else callback(fromInfo(payload))
+      else if (payload.kind === 'local') {
+        this.#writeCallback = callback
+        this.destroy()
+      } else callback(fromInfo(payload))
     }
   }
 
