@@ -160,7 +160,7 @@ pub const Tokenizer = struct {
 
         const attrs = try a.alloc(Attr, n);
         for (attrs, 0..) |*at, i| {
-            const ty: TokenType = if (cfg.types) |ts| @enumFromInt(ts[i]) else .normal;
+            const ty: TokenType = if (cfg.types) |ts| @fromBackingInt(@intCast(ts[i])) else .normal;
             at.* = switch (ty) {
                 .normal => .{ .normal = true },
                 .unknown => .{ .unknown = true },
@@ -397,8 +397,8 @@ pub const Tokenizer = struct {
 };
 
 const eog_names = [_][]const u8{
-    "<|eot_id|>",   "<|im_end|>",  "<|end|>",      "<end_of_turn>", "<|endoftext|>",
-    "<|eom_id|>",   "<EOT>",       "_<EOT>",       "<|end_of_text|>",
+    "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",   "<|endoftext|>",
+    "<|eom_id|>", "<EOT>",      "_<EOT>",  "<|end_of_text|>",
 };
 const eot_names = [_][]const u8{
     "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<EOT>", "_<EOT>",
