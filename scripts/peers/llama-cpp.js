@@ -83,7 +83,52 @@ function llamaCpp() {
   return { dir, site, python: python(), env, version: VERSION }
 }
 
-module.exports = { llamaCpp, VERSION }
+/**
+ * Starts llama-cpp-python's OpenAI-compatible server (scripts/peers/llama-cpp-server.py)
+ * on 127.0.0.1 with an OS-chosen port. Resolves to `{ baseURL, port, child, close() }`.
+ * @param {{ model: string, apiKey?: string, chatFormat?: string, nCtx?: number, alias?: string }} o
+ */
+function startLlamaServer(o) {
+  const { spawn } = require('node:child_process')
+  const peer = llamaCpp()
+  const args = [path.join(__dirname, 'llama-cpp-server.py'), o.model]
+  if (o.apiKey) args.push('--api-key', o.apiKey)
+  if (o.chatFormat) args.push('--chat-format', o.chatFormat)
+  if (o.nCtx) args.push('--n-ctx', String(o.nCtx))
+  if (o.alias) args.push('--alias', o.alias)
+  const child = spawn(peer.python, args, { env: peer.env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (d) => {
+    stderr = (stderr + d).slice(-4000)
+  })
+  const close = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve()
+      child.once('exit', () => resolve())
+      child.kill('SIGTERM')
+    })
+  return new Promise((resolve, reject) => {
+    let out = ''
+    const onData = (d) => {
+      out += d
+      const nl = out.indexOf('\n')
+      if (nl === -1) return
+      child.stdout.off('data', onData)
+      child.stdout.resume()
+      const port = Number(out.slice(0, nl))
+      if (!Number.isInteger(port) || port <= 0) {
+        close().then(() => reject(new Error(`llama-cpp-server printed '${out.slice(0, nl)}' instead of a port`)))
+        return
+      }
+      resolve({ baseURL: `http://127.0.0.1:${port}/v1`, port, child, close })
+    }
+    child.stdout.on('data', onData)
+    child.once('exit', (code, signal) => reject(new Error(`llama-cpp-server exited (${code ?? signal}): ${stderr}`)))
+    child.once('error', reject)
+  })
+}
+
+module.exports = { llamaCpp, startLlamaServer, VERSION }
 
 if (require.main === module) {
   const peer = llamaCpp()
