@@ -61,6 +61,14 @@ TRICKY = [
 ]
 # Raw bytes that are not valid UTF-8 (llama.cpp tokenises bytes, not characters).
 TRICKY_BYTES = [b"bad utf-8: \xff\xfe \xc3 end", b"\xe4\xb8"]
+TRICKY += [
+    "They're here; we've done it, you'll see. I'D SAY IT'S fine 'quoted'",
+    "x = 12345678 + 3.14159e-10;\r\n\r\n  indented\n\n\n",
+    "   \n  \t trailing whitespace   ",
+    "!!! ??? ... --- ((()))",
+    "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>",
+    "call <tool_call> now",
+]
 
 
 def version():
@@ -206,6 +214,132 @@ def tokenizer_cases(path, name, out_dir):
     write(out_dir, f"tokenizer-{name}.json", fixture)
 
 
+# ---------------------------------------------------------------------------------------
+# A small byte-level BPE vocabulary (no public BPE model is small enough to commit): the
+# 256 GPT-2 byte symbols, merges learned here from CORPUS, and llama-3 style special
+# tokens, written as vocabulary-only GGUF files, one per pre-tokenizer.
+
+CORPUS = "\n".join(TRICKY) + """
+Once upon a time, there was a little girl named Lily. She loved to play outside in the park.
+One day, she saw a big, red ball. She wanted to play with it, but it was too high. "Can you
+help me?" she asked her mom. They're happy; we've seen it, you'll see, I'd say it's 1999 or 2024.
+def main():\n    for i in range(10):\n        print(i * 3.14159)\n
+The quick brown fox jumps over the lazy dog. THE QUICK BROWN FOX! Naïve café, résumé, 東京, Ωmega.
+"""
+BPE_SPECIALS = [("<|begin_of_text|>", 3), ("<|end_of_text|>", 3), ("<|start_header_id|>", 3),
+                ("<|end_header_id|>", 3), ("<|eot_id|>", 3), ("<tool_call>", 4)]
+
+
+def bytes_to_unicode():
+    keep = list(range(0x21, 0x7F)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
+    table, n = {}, 0
+    for b in range(256):
+        if b in keep:
+            table[b] = chr(b)
+        else:
+            table[b] = chr(256 + n)
+            n += 1
+    return table
+
+
+def learn_bpe(n_merges):
+    import re
+    enc = bytes_to_unicode()
+    words = {}
+    for w in re.findall(r"'s|'t|'re|'ve|'m|'ll|'d| ?[^\W\d_]+| ?\d+| ?[^\s\w]+|\s+", CORPUS):
+        key = tuple(enc[b] for b in w.encode())
+        words[key] = words.get(key, 0) + 1
+    merges = []
+    for _ in range(n_merges):
+        pairs = {}
+        for w, c in words.items():
+            for a, b in zip(w, w[1:]):
+                pairs[(a, b)] = pairs.get((a, b), 0) + c
+        if not pairs:
+            break
+        best = max(sorted(pairs), key=lambda p: pairs[p])
+        merges.append(best)
+        new = {}
+        for w, c in words.items():
+            out, i = [], 0
+            while i < len(w):
+                if i + 1 < len(w) and (w[i], w[i + 1]) == best:
+                    out.append(w[i] + w[i + 1])
+                    i += 2
+                else:
+                    out.append(w[i])
+                    i += 1
+            new[tuple(out)] = new.get(tuple(out), 0) + c
+        words = new
+    return merges
+
+
+def write_gguf(path, kvs):
+    """A GGUF v3 file with metadata only (no tensors)."""
+    import struct
+
+    def s(x):
+        b = x.encode()
+        return struct.pack("<Q", len(b)) + b
+
+    def val(v):
+        if isinstance(v, bool):
+            return struct.pack("<I", 7) + struct.pack("<?", v)
+        if isinstance(v, int):
+            return struct.pack("<I", 4) + struct.pack("<I", v)
+        if isinstance(v, float):
+            return struct.pack("<I", 6) + struct.pack("<f", v)
+        if isinstance(v, str):
+            return struct.pack("<I", 8) + s(v)
+        if isinstance(v, tuple) and v[0] == "i32":
+            return struct.pack("<IIQ", 9, 5, len(v[1])) + b"".join(struct.pack("<i", x) for x in v[1])
+        if isinstance(v, list):
+            return struct.pack("<IIQ", 9, 8, len(v)) + b"".join(s(x) for x in v)
+        raise TypeError(v)
+
+    out = b"GGUF" + struct.pack("<IQQ", 3, 0, len(kvs))
+    for k, v in kvs.items():
+        out += s(k) + val(v)
+    with open(path, "wb") as f:
+        f.write(out)
+
+
+def bpe_vocab(out_dir, pre):
+    enc = bytes_to_unicode()
+    merges = learn_bpe(400)
+    tokens = [enc[b] for b in range(256)]
+    seen = set(tokens)
+    for a, b in merges:
+        if a + b not in seen:
+            tokens.append(a + b)
+            seen.add(a + b)
+    types = [1] * len(tokens)
+    for text, ty in BPE_SPECIALS:
+        tokens.append(text)
+        types.append(ty)
+    path = os.path.join(out_dir, f"bpe-{pre}.gguf")
+    write_gguf(path, {
+        "general.architecture": "llama",
+        "general.name": f"ghostkit test BPE vocabulary ({pre})",
+        "llama.context_length": 512,
+        "llama.embedding_length": 64,
+        "llama.block_count": 1,
+        "llama.feed_forward_length": 128,
+        "llama.attention.head_count": 4,
+        "llama.attention.layer_norm_rms_epsilon": 1e-5,
+        "tokenizer.ggml.model": "gpt2",
+        "tokenizer.ggml.pre": pre,
+        "tokenizer.ggml.tokens": tokens,
+        "tokenizer.ggml.token_type": ("i32", types),
+        "tokenizer.ggml.merges": [f"{a} {b}" for a, b in merges],
+        "tokenizer.ggml.bos_token_id": tokens.index("<|begin_of_text|>"),
+        "tokenizer.ggml.eos_token_id": tokens.index("<|end_of_text|>"),
+        "tokenizer.ggml.add_bos_token": True,
+    })
+    print("wrote", os.path.basename(path), file=sys.stderr)
+    return path
+
+
 def write(out_dir, name, obj):
     with open(os.path.join(out_dir, name), "w", encoding="utf-8") as f:
         json.dump(obj, f, ensure_ascii=False, separators=(",", ":"))
@@ -242,6 +376,8 @@ def main():
         if name == "stories260K-f32":
             check_readme(fx)
     tokenizer_cases(os.path.join(models, "stories260K-f32.gguf"), "stories260K", out_dir)
+    for pre in ("llama3", "gpt-2", "qwen2"):
+        tokenizer_cases(bpe_vocab(out_dir, pre), "bpe-" + pre, out_dir)
     tokenizer_cases(gemma_path, "gemma3", out_dir)
     gemma(gemma_path, out_dir)
 

@@ -23,10 +23,17 @@
 //! `encode` follows llama.cpp: special tokens (control, user-defined, unknown) are split
 //! out of the text first, longest first — user-defined ones always, control/unknown ones
 //! only when `parse_special` — then every remaining fragment is tokenised on its own.
-//! `kind = .gpt2` (byte-level BPE) is not implemented: init returns error.UnsupportedTokenizer.
+//! `kind = .gpt2` is byte-level BPE (merges by rank) with the pre-tokenizers llama.cpp
+//! runs natively for `tokenizer.ggml.pre` = llama3 (llama-bpe, llama-v3, falcon3, ...),
+//! gpt-2 (phi-2, ...) and qwen2 (deepseek-r1-qwen); other `pre` values (including
+//! "default", which llama.cpp runs through std::regex) give error.UnsupportedTokenizer.
 
 const std = @import("std");
 const Allocator = std.mem.Allocator;
+const unicode = @import("unicode_tables.zig");
+
+/// The BPE pre-tokenizers (how text is split into words before merging).
+pub const Pre = enum { llama3, gpt2, qwen2 };
 
 pub const Kind = enum { llama, gpt2 };
 
@@ -74,6 +81,8 @@ pub const Config = struct {
     add_bos: ?bool = null,
     add_eos: ?bool = null,
     add_space_prefix: ?bool = null,
+    /// Undo tokenizer spaces when decoding (" ." -> "."); null = the kind's default.
+    clean_spaces: ?bool = null,
 };
 
 pub const Error = error{
@@ -84,6 +93,8 @@ pub const Error = error{
     LengthMismatch,
     /// A byte had no `<0xXX>` token, no single-byte token and the vocabulary has no unk.
     NoByteToken,
+    /// A gpt2 vocabulary without `tokenizer.ggml.merges`, or a malformed merge.
+    BadMerges,
 };
 
 pub const DecodeOptions = struct {
@@ -115,10 +126,20 @@ pub const Tokenizer = struct {
     add_eos: bool,
     add_space_prefix: bool,
     byte_tokens: [256]?u32,
+    /// gpt2: "left right" -> merge rank.
+    ranks: std.StringHashMapUnmanaged(u32),
+    pre: Pre,
+    ignore_merges: bool,
+    clean_spaces: bool,
 
     pub fn init(gpa: Allocator, cfg: Config) Error!Tokenizer {
-        if (cfg.kind != .llama) return error.UnsupportedTokenizer;
         const n = cfg.tokens.len;
+        var pre: Pre = .llama3;
+        if (cfg.kind == .gpt2) {
+            const name = cfg.pre orelse return error.UnsupportedTokenizer;
+            pre = preFromName(name) orelse return error.UnsupportedTokenizer;
+            if (cfg.merges == null) return error.BadMerges;
+        }
         if (n == 0) return error.EmptyVocabulary;
         if (n > std.math.maxInt(u31)) return error.UnsupportedTokenizer;
         if (cfg.scores) |s| if (s.len != n) return error.LengthMismatch;
@@ -137,9 +158,14 @@ pub const Tokenizer = struct {
         t.eot = cfg.eot;
         t.unk = cfg.unk;
         t.pad = cfg.pad;
-        t.add_bos = cfg.add_bos orelse true;
+        t.pre = pre;
+        const spm = cfg.kind == .llama;
+        t.add_bos = cfg.add_bos orelse (spm or pre == .llama3);
         t.add_eos = cfg.add_eos orelse false;
-        t.add_space_prefix = cfg.add_space_prefix orelse true;
+        t.add_space_prefix = cfg.add_space_prefix orelse spm;
+        t.ignore_merges = !spm and pre == .llama3;
+        t.clean_spaces = cfg.clean_spaces orelse (!spm and pre != .qwen2);
+        t.ranks = .empty;
 
         // One block for all token texts.
         var total: usize = 0;
@@ -199,6 +225,18 @@ pub const Tokenizer = struct {
             const hex = "0123456789ABCDEF";
             buf = .{ '<', '0', 'x', hex[b >> 4], hex[b & 15], '>' };
             bt.* = t.map.get(&buf) orelse t.map.get(&[1]u8{@intCast(b)});
+        }
+
+        if (cfg.kind == .gpt2) {
+            const merges = cfg.merges.?;
+            try t.ranks.ensureTotalCapacity(a, @intCast(merges.len));
+            for (merges, 0..) |m, rank| {
+                if (std.mem.indexOfScalar(u8, m, ' ') == null) return error.BadMerges;
+                const key = try a.dupe(u8, m);
+                // The first occurrence of a merge keeps its rank.
+                const gop = t.ranks.getOrPutAssumeCapacity(key);
+                if (!gop.found_existing) gop.value_ptr.* = @intCast(rank);
+            }
         }
 
         var specials: std.ArrayList(u32) = .empty;
@@ -268,7 +306,7 @@ pub const Tokenizer = struct {
         const at = t.attrs[id];
         const s = t.texts[id];
         if (at.special()) return s;
-        if (at.normal) return unescapeWhitespace(a, s);
+        if (at.normal) return if (t.kind == .llama) unescapeWhitespace(a, s) else byteDecode(a, s);
         if (at.byte) {
             if (s.len == 6 and std.mem.startsWith(u8, s, "<0x") and s[5] == '>') {
                 const b = std.fmt.parseInt(u8, s[3..5], 16) catch return "";
@@ -299,6 +337,8 @@ pub const Tokenizer = struct {
             try frags.append(gpa, .{ .start = 0, .len = input.len });
             try t.partition(gpa, &frags, input, parse_special);
         }
+
+        if (t.kind == .gpt2) return t.encodeBpe(gpa, out, input, frags.items, add_special);
 
         var session: SpmSession = .{ .t = t, .gpa = gpa };
         defer session.deinit();
@@ -392,7 +432,531 @@ pub const Tokenizer = struct {
             remove_space = false;
             try out.appendSlice(gpa, p);
         }
+        if (t.clean_spaces) cleanSpaces(&out);
         return out.toOwnedSlice(gpa);
+    }
+
+    fn encodeBpe(t: *const Tokenizer, gpa: Allocator, out: *std.ArrayList(u32), input: []const u8, frags: []const Fragment, add_special: bool) Error!void {
+        if (add_special and t.add_bos) {
+            if (t.bos) |b| try out.append(gpa, b);
+        }
+        var session: BpeSession = .{ .t = t, .gpa = gpa };
+        defer session.deinit();
+        for (frags) |f| {
+            if (f.token) |id| {
+                try out.append(gpa, id);
+                continue;
+            }
+            try session.tokenize(input[f.start .. f.start + f.len], out);
+        }
+        if (add_special and t.add_eos) {
+            if (t.eos) |e| try out.append(gpa, e);
+        }
+    }
+};
+
+fn preFromName(name: []const u8) ?Pre {
+    const table = [_]struct { []const u8, Pre }{
+        .{ "llama3", .llama3 },   .{ "llama-v3", .llama3 },  .{ "llama-bpe", .llama3 },
+        .{ "falcon3", .llama3 },  .{ "falcon-h1", .llama3 }, .{ "pixtral", .llama3 },
+        .{ "midm-2.0", .llama3 }, .{ "lfm2", .llama3 },      .{ "gpt-2", .gpt2 },
+        .{ "phi-2", .gpt2 },      .{ "jina-es", .gpt2 },     .{ "jina-de", .gpt2 },
+        .{ "gigachat", .gpt2 },   .{ "jina-v2-es", .gpt2 },  .{ "jina-v2-de", .gpt2 },
+        .{ "mellum", .gpt2 },     .{ "qwen2", .qwen2 },      .{ "deepseek-r1-qwen", .qwen2 },
+    };
+    for (table) |e| if (std.mem.eql(u8, e[0], name)) return e[1];
+    return null;
+}
+
+/// llama.cpp's clean_up_tokenization_spaces: " ?" " !" " ." " ," lose the space,
+/// " ' " loses both spaces, and " 's" " 'm" " 're" " 've" lose the space.
+fn cleanSpaces(out: *std.ArrayList(u8)) void {
+    var text = out.items;
+    // pass 1
+    var total: usize = if (text.len > 0) 1 else 0;
+    var i: usize = 1;
+    while (i < text.len) : (i += 1) {
+        const x = text[i];
+        if (text[i - 1] == ' ' and (x == '?' or x == '!' or x == '.' or x == ',')) total -= 1;
+        text[total] = x;
+        total += 1;
+    }
+    text = text[0..total];
+    // pass 2
+    total = if (text.len > 0) 1 else 0;
+    i = 1;
+    while (i < text.len) : (i += 1) {
+        const x = text[i];
+        if (x == '\'' and i + 1 < text.len and text[i - 1] == ' ' and text[i + 1] == ' ') {
+            total -= 1;
+            i += 1;
+            text[i] = 0;
+        }
+        text[total] = x;
+        total += 1;
+    }
+    text = text[0..total];
+    // pass 3
+    total = if (text.len > 0) 1 else 0;
+    i = 1;
+    while (i < text.len) : (i += 1) {
+        const x = text[i];
+        if (text[i - 1] == ' ' and x == '\'' and i + 1 < text.len) {
+            const x1 = text[i + 1];
+            if (x1 == 's' or x1 == 'm') {
+                total -= 1;
+            } else if (i + 2 < text.len) {
+                const x2 = text[i + 2];
+                if ((x1 == 'r' and x2 == 'e') or (x1 == 'v' and x2 == 'e')) total -= 1;
+            }
+        }
+        text[total] = x;
+        total += 1;
+    }
+    out.items.len = total;
+}
+
+// ---------------------------------------------------------------------------------------
+// Byte-level BPE (GPT-2 byte encoding)
+
+/// The code point GPT-2's byte encoding gives byte b.
+fn byteToCp(b: u8) u21 {
+    if ((b >= 0x21 and b <= 0x7E) or (b >= 0xA1 and b <= 0xAC) or (b >= 0xAE)) return b;
+    // the other 68 bytes map to 256.. in byte order
+    var n: u21 = 0;
+    var x: u16 = 0;
+    while (x < b) : (x += 1) {
+        const c: u8 = @intCast(x);
+        if (!((c >= 0x21 and c <= 0x7E) or (c >= 0xA1 and c <= 0xAC) or (c >= 0xAE))) n += 1;
+    }
+    return 256 + n;
+}
+
+const cp_to_byte: [256 + 68]i16 = blk: {
+    @setEvalBranchQuota(100000);
+    var table: [256 + 68]i16 = @splat(-1);
+    for (0..256) |b| table[byteToCp(@intCast(b))] = @intCast(b);
+    break :blk table;
+};
+
+/// A normal BPE token's text back to bytes (llama_decode_text).
+fn byteDecode(a: Allocator, s: []const u8) Error![]const u8 {
+    var out: std.ArrayList(u8) = .empty;
+    var i: usize = 0;
+    while (i < s.len) {
+        const d = decodeCp(s, i);
+        i += d.len;
+        if (d.cp < cp_to_byte.len and cp_to_byte[d.cp] >= 0) {
+            try out.append(a, @intCast(cp_to_byte[d.cp]));
+        } else {
+            // llama.cpp writes the unmappable code point's bytes and the whole text
+            try out.appendSlice(a, "[UNK_BYTE_0x");
+            var buf: [4]u8 = undefined;
+            const n = encodeCp(d.cp, &buf);
+            for (buf[0..n]) |c| try out.print(a, "{x:0>2}", .{c});
+            try out.appendSlice(a, s);
+            try out.append(a, ']');
+        }
+    }
+    return out.toOwnedSlice(a);
+}
+
+/// llama.cpp's UTF-8 decoding: invalid sequences give U+FFFD and advance one byte;
+/// overlong forms and values past U+10FFFF are accepted as they are.
+fn decodeCp(s: []const u8, i: usize) struct { cp: u32, len: usize } {
+    const b0 = s[i];
+    if (b0 & 0x80 == 0) return .{ .cp = b0, .len = 1 };
+    const bad: @TypeOf(decodeCp(s, i)) = .{ .cp = 0xFFFD, .len = 1 };
+    if (b0 & 0x40 == 0) return bad;
+    const cont = struct {
+        fn f(x: []const u8, j: usize) bool {
+            return j < x.len and x[j] & 0xC0 == 0x80;
+        }
+    }.f;
+    if (b0 & 0x20 == 0) {
+        if (!cont(s, i + 1)) return bad;
+        return .{ .cp = (@as(u32, b0 & 0x1F) << 6) | (s[i + 1] & 0x3F), .len = 2 };
+    }
+    if (b0 & 0x10 == 0) {
+        if (!cont(s, i + 1) or !cont(s, i + 2)) return bad;
+        return .{ .cp = (@as(u32, b0 & 0x0F) << 12) | (@as(u32, s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F), .len = 3 };
+    }
+    if (b0 & 0x08 == 0) {
+        if (!cont(s, i + 1) or !cont(s, i + 2) or !cont(s, i + 3)) return bad;
+        return .{ .cp = (@as(u32, b0 & 0x07) << 18) | (@as(u32, s[i + 1] & 0x3F) << 12) | (@as(u32, s[i + 2] & 0x3F) << 6) | (s[i + 3] & 0x3F), .len = 4 };
+    }
+    return bad;
+}
+
+/// UTF-8 bytes of a code point (up to 0x1FFFFF, as llama.cpp writes them).
+fn encodeCp(cp: u32, buf: *[4]u8) usize {
+    if (cp < 0x80) {
+        buf[0] = @intCast(cp);
+        return 1;
+    }
+    if (cp < 0x800) {
+        buf[0] = @intCast(0xC0 | (cp >> 6));
+        buf[1] = @intCast(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        buf[0] = @intCast(0xE0 | (cp >> 12));
+        buf[1] = @intCast(0x80 | ((cp >> 6) & 0x3F));
+        buf[2] = @intCast(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    buf[0] = @intCast(0xF0 | ((cp >> 18) & 0x07));
+    buf[1] = @intCast(0x80 | ((cp >> 12) & 0x3F));
+    buf[2] = @intCast(0x80 | ((cp >> 6) & 0x3F));
+    buf[3] = @intCast(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+fn inRanges(ranges: []const [2]u21, cp: u32) bool {
+    var lo: usize = 0;
+    var hi: usize = ranges.len;
+    while (lo < hi) {
+        const mid = (lo + hi) / 2;
+        if (cp < ranges[mid][0]) {
+            hi = mid;
+        } else if (cp > ranges[mid][1]) {
+            lo = mid + 1;
+        } else return true;
+    }
+    return false;
+}
+
+const CpFlags = struct {
+    letter: bool = false,
+    number: bool = false,
+    space: bool = false,
+    /// Any flag at all (an assigned code point).
+    any: bool = false,
+};
+
+fn isSpace(cp: u32) bool {
+    return switch (cp) {
+        0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000 => true,
+        else => false,
+    };
+}
+
+fn cpFlags(cp: u32) CpFlags {
+    if (cp > 0x10FFFF) return .{};
+    if (cp < 0x80) {
+        const c: u8 = @intCast(cp);
+        return .{
+            .letter = std.ascii.isAlphabetic(c),
+            .number = std.ascii.isDigit(c),
+            .space = isSpace(cp),
+            .any = true,
+        };
+    }
+    return .{
+        .letter = inRanges(&unicode.letter, cp),
+        .number = inRanges(&unicode.number, cp),
+        .space = isSpace(cp),
+        .any = isSpace(cp) or inRanges(&unicode.assigned, cp),
+    };
+}
+
+/// Splits code points into words the way llama.cpp's native pre-tokenizers do; appends
+/// each word's length (in code points) to `lens`.
+fn splitWords(pre: Pre, gpa: Allocator, cpts: []const u32, lens: *std.ArrayList(usize)) Error!void {
+    const n = cpts.len;
+    const oor: u32 = 0xFFFFFFFF;
+    const S = struct {
+        c: []const u32,
+        fn get(s: @This(), p: usize) u32 {
+            return if (p < s.c.len) s.c[p] else 0xFFFFFFFF;
+        }
+        fn fl(s: @This(), p: usize) CpFlags {
+            return if (p < s.c.len) cpFlags(s.c[p]) else .{};
+        }
+    };
+    const st: S = .{ .c = cpts };
+    var prev_end: usize = 0;
+    var pos: usize = 0;
+    const add = struct {
+        fn f(g: Allocator, l: *std.ArrayList(usize), prev: *usize, end: usize) Error!void {
+            if (end > prev.*) try l.append(g, end - prev.*);
+            prev.* = end;
+        }
+    }.f;
+    const lower = struct {
+        fn f(c: u32) u32 {
+            return if (c >= 'A' and c <= 'Z') c + 32 else c;
+        }
+    }.f;
+    while (pos < n) {
+        const cpt = st.get(pos);
+        const f = st.fl(pos);
+        // 's 't 're 've 'm 'll 'd (case-insensitive except for gpt2)
+        if (cpt == '\'' and pos + 1 < n) {
+            const nx = if (pre == .gpt2) st.get(pos + 1) else lower(st.get(pos + 1));
+            if (nx == 's' or nx == 't' or nx == 'm' or nx == 'd') {
+                pos += 2;
+                try add(gpa, lens, &prev_end, pos);
+                continue;
+            }
+            if (pos + 2 < n) {
+                const nn = if (pre == .gpt2) st.get(pos + 2) else lower(st.get(pos + 2));
+                if ((nx == 'r' and nn == 'e') or (nx == 'v' and nn == 'e') or (nx == 'l' and nn == 'l')) {
+                    pos += 3;
+                    try add(gpa, lens, &prev_end, pos);
+                    continue;
+                }
+            }
+        }
+        if (pre == .gpt2) {
+            var f2 = if (cpt == ' ') st.fl(pos + 1) else f;
+            if (f2.letter or f2.number) {
+                const want_letter = f2.letter;
+                if (cpt == ' ') pos += 1;
+                while (if (want_letter) f2.letter else f2.number) {
+                    pos += 1;
+                    f2 = st.fl(pos);
+                }
+                try add(gpa, lens, &prev_end, pos);
+                continue;
+            }
+            if (!(f2.space or f2.letter or f2.number) and f2.any) {
+                if (cpt == ' ') pos += 1;
+                while (!(f2.space or f2.letter or f2.number) and f2.any) {
+                    pos += 1;
+                    f2 = st.fl(pos);
+                }
+                try add(gpa, lens, &prev_end, pos);
+                continue;
+            }
+            var nws: usize = 0;
+            while (st.fl(pos + nws).space) nws += 1;
+            if (nws > 1 and st.get(pos + nws) != oor) {
+                pos += nws - 1;
+                try add(gpa, lens, &prev_end, pos);
+                continue;
+            }
+            if (nws > 0) {
+                pos += nws;
+                try add(gpa, lens, &prev_end, pos);
+                continue;
+            }
+            pos += 1;
+            try add(gpa, lens, &prev_end, pos);
+            continue;
+        }
+        // llama3 / qwen2
+        if (!(cpt == '\r' or cpt == '\n' or f.number)) {
+            if (f.letter or st.fl(pos + 1).letter) {
+                pos += 1;
+                while (st.fl(pos).letter) pos += 1;
+                try add(gpa, lens, &prev_end, pos);
+                continue;
+            }
+        }
+        if (f.number) {
+            if (pre == .qwen2) {
+                pos += 1;
+            } else {
+                var ini = pos;
+                while (st.fl(pos).number) {
+                    pos += 1;
+                    if (pos - ini >= 3) {
+                        try add(gpa, lens, &prev_end, pos);
+                        ini = pos;
+                    }
+                }
+            }
+            try add(gpa, lens, &prev_end, pos);
+            continue;
+        }
+        var f2 = if (cpt == ' ') st.fl(pos + 1) else f;
+        if (!(f2.space or f2.letter or f2.number) and f.any) {
+            if (cpt == ' ') pos += 1;
+            while (!(f2.space or f2.letter or f2.number) and f2.any) {
+                pos += 1;
+                f2 = st.fl(pos);
+            }
+            var c2 = st.get(pos);
+            while (c2 == '\r' or c2 == '\n') {
+                pos += 1;
+                c2 = st.get(pos);
+            }
+            try add(gpa, lens, &prev_end, pos);
+            continue;
+        }
+        var nws: usize = 0;
+        var last_rn: usize = 0;
+        while (st.fl(pos + nws).space) {
+            const c2 = st.get(pos + nws);
+            if (c2 == '\r' or c2 == '\n') last_rn = pos + nws + 1;
+            nws += 1;
+        }
+        if (last_rn > 0) {
+            pos = last_rn;
+            try add(gpa, lens, &prev_end, pos);
+            continue;
+        }
+        if (nws > 1 and st.get(pos + nws) != oor) {
+            pos += nws - 1;
+            try add(gpa, lens, &prev_end, pos);
+            continue;
+        }
+        if (nws > 0) {
+            pos += nws;
+            try add(gpa, lens, &prev_end, pos);
+            continue;
+        }
+        pos += 1;
+        try add(gpa, lens, &prev_end, pos);
+    }
+}
+
+/// One byte-level BPE tokenisation of a raw-text fragment.
+const BpeSession = struct {
+    t: *const Tokenizer,
+    gpa: Allocator,
+    cpts: std.ArrayList(u32) = .empty,
+    lens: std.ArrayList(usize) = .empty,
+    word: std.ArrayList(u8) = .empty,
+    key: std.ArrayList(u8) = .empty,
+    symbols: std.ArrayList(SpmSession.Symbol) = .empty,
+    heap: std.ArrayList(Bigram) = .empty,
+
+    const Bigram = struct { left: i32, right: i32, rank: u32, size: usize };
+
+    fn deinit(s: *BpeSession) void {
+        s.cpts.deinit(s.gpa);
+        s.lens.deinit(s.gpa);
+        s.word.deinit(s.gpa);
+        s.key.deinit(s.gpa);
+        s.symbols.deinit(s.gpa);
+        s.heap.deinit(s.gpa);
+    }
+
+    fn before(a: Bigram, b: Bigram) bool {
+        if (a.rank != b.rank) return a.rank < b.rank;
+        return a.left < b.left;
+    }
+
+    fn push(s: *BpeSession, b: Bigram) Error!void {
+        try s.heap.append(s.gpa, b);
+        const h = s.heap.items;
+        var i = h.len - 1;
+        while (i > 0) {
+            const p = (i - 1) / 2;
+            if (!before(h[i], h[p])) break;
+            std.mem.swap(Bigram, &h[i], &h[p]);
+            i = p;
+        }
+    }
+
+    fn pop(s: *BpeSession) Bigram {
+        const h = s.heap.items;
+        const top = h[0];
+        h[0] = h[h.len - 1];
+        s.heap.items.len -= 1;
+        const m = s.heap.items;
+        var i: usize = 0;
+        while (true) {
+            const l = 2 * i + 1;
+            if (l >= m.len) break;
+            var c = l;
+            if (l + 1 < m.len and before(m[l + 1], m[l])) c = l + 1;
+            if (!before(m[c], m[i])) break;
+            std.mem.swap(Bigram, &m[c], &m[i]);
+            i = c;
+        }
+        return top;
+    }
+
+    fn tokenize(s: *BpeSession, text: []const u8, out: *std.ArrayList(u32)) Error!void {
+        s.cpts.clearRetainingCapacity();
+        var i: usize = 0;
+        while (i < text.len) {
+            const d = decodeCp(text, i);
+            try s.cpts.append(s.gpa, d.cp);
+            i += d.len;
+        }
+        s.lens.clearRetainingCapacity();
+        try splitWords(s.t.pre, s.gpa, s.cpts.items, &s.lens);
+        var start: usize = 0;
+        for (s.lens.items) |len| {
+            // the word's UTF-8, then GPT-2 byte encoding of those bytes
+            var raw: [4]u8 = undefined;
+            s.word.clearRetainingCapacity();
+            for (s.cpts.items[start .. start + len]) |cp| {
+                const nb = encodeCp(cp, &raw);
+                for (raw[0..nb]) |b| {
+                    var enc: [4]u8 = undefined;
+                    const ne = encodeCp(byteToCp(b), &enc);
+                    try s.word.appendSlice(s.gpa, enc[0..ne]);
+                }
+            }
+            start += len;
+            try s.mergeWord(s.word.items, out);
+        }
+    }
+
+    fn mergeWord(s: *BpeSession, word: []const u8, out: *std.ArrayList(u32)) Error!void {
+        const t = s.t;
+        if (t.ignore_merges) {
+            if (t.map.get(word)) |id| {
+                try out.append(s.gpa, id);
+                return;
+            }
+        }
+        s.symbols.clearRetainingCapacity();
+        s.heap.clearRetainingCapacity();
+        var off: usize = 0;
+        var idx: i32 = 0;
+        while (off < word.len) {
+            const n = @min(utf8Len(word[off]), word.len - off);
+            off += n;
+            try s.symbols.append(s.gpa, .{ .start = off - n, .n = n, .prev = idx - 1, .next = if (off == word.len) -1 else idx + 1 });
+            idx += 1;
+        }
+        const count: i32 = @intCast(s.symbols.items.len);
+        var k: i32 = 1;
+        while (k < count) : (k += 1) try s.addBigram(word, k - 1, k);
+        while (s.heap.items.len > 0) {
+            const b = s.pop();
+            const syms = s.symbols.items;
+            const l = &syms[@intCast(b.left)];
+            const r = &syms[@intCast(b.right)];
+            if (l.n == 0 or r.n == 0 or l.n + r.n != b.size) continue;
+            l.n += r.n;
+            r.n = 0;
+            l.next = r.next;
+            if (r.next >= 0) syms[@intCast(r.next)].prev = b.left;
+            const lp = l.prev;
+            const ln = l.next;
+            try s.addBigram(word, lp, b.left);
+            try s.addBigram(word, b.left, ln);
+        }
+        for (s.symbols.items) |sym| {
+            if (sym.n == 0) continue;
+            const str = word[sym.start .. sym.start + sym.n];
+            if (t.map.get(str)) |id| {
+                try out.append(s.gpa, id);
+                continue;
+            }
+            for (str) |c| {
+                if (t.map.get(&[1]u8{c})) |id| try out.append(s.gpa, id);
+            }
+        }
+    }
+
+    fn addBigram(s: *BpeSession, word: []const u8, left: i32, right: i32) Error!void {
+        if (left == -1 or right == -1) return;
+        const l = s.symbols.items[@intCast(left)];
+        const r = s.symbols.items[@intCast(right)];
+        s.key.clearRetainingCapacity();
+        try s.key.appendSlice(s.gpa, word[l.start .. l.start + l.n]);
+        try s.key.append(s.gpa, ' ');
+        try s.key.appendSlice(s.gpa, word[r.start .. r.start + r.n]);
+        const rank = s.t.ranks.get(s.key.items) orelse return;
+        try s.push(.{ .left = left, .right = right, .rank = rank, .size = l.n + r.n });
     }
 };
 
@@ -743,9 +1307,11 @@ test "spm merges by score, escapes spaces and adds a space prefix" {
     try testing.expectEqualStrings("hello", txt3);
 }
 
-test "gpt2 vocabularies are reported as unsupported" {
+test "bad configurations are errors" {
     const toks = [_][]const u8{ "a", "b" };
     try testing.expectError(error.UnsupportedTokenizer, Tokenizer.init(testing.allocator, .{ .kind = .gpt2, .tokens = &toks }));
+    try testing.expectError(error.UnsupportedTokenizer, Tokenizer.init(testing.allocator, .{ .kind = .gpt2, .tokens = &toks, .pre = "default", .merges = &.{} }));
+    try testing.expectError(error.BadMerges, Tokenizer.init(testing.allocator, .{ .kind = .gpt2, .tokens = &toks, .pre = "llama3" }));
     try testing.expectError(error.BadTokenId, Tokenizer.init(testing.allocator, .{ .tokens = &toks, .bos = 5 }));
     const sc = [_]f32{0};
     try testing.expectError(error.LengthMismatch, Tokenizer.init(testing.allocator, .{ .tokens = &toks, .scores = &sc }));
@@ -775,4 +1341,64 @@ test "stream decoder never splits a character" {
     try d.push(gpa, &out, "\x80\xFFok");
     try testing.expectEqualStrings("\u{FFFD}\u{FFFD}ok", out.items);
     try testing.expect(std.unicode.utf8ValidateSlice(out.items));
+}
+
+test "pre-tokenizers split words like llama.cpp's" {
+    const gpa = testing.allocator;
+    const text = "Hello world's 2024!\n\n  x";
+    var cpts: std.ArrayList(u32) = .empty;
+    defer cpts.deinit(gpa);
+    var i: usize = 0;
+    while (i < text.len) {
+        const d = decodeCp(text, i);
+        try cpts.append(gpa, d.cp);
+        i += d.len;
+    }
+    const cases = [_]struct { Pre, []const usize }{
+        .{ .llama3, &.{ 5, 6, 2, 1, 3, 1, 3, 1, 2 } },
+        .{ .qwen2, &.{ 5, 6, 2, 1, 1, 1, 1, 1, 3, 1, 2 } },
+        .{ .gpt2, &.{ 5, 6, 2, 5, 1, 3, 2 } },
+    };
+    for (cases) |c| {
+        var lens: std.ArrayList(usize) = .empty;
+        defer lens.deinit(gpa);
+        try splitWords(c[0], gpa, cpts.items, &lens);
+        try testing.expectEqualSlices(usize, c[1], lens.items);
+    }
+}
+
+test "byte-level BPE merges by rank and decodes bytes" {
+    const gpa = testing.allocator;
+    // 256 byte symbols, then "he", "ll", "hell", "Ġh" (Ġ = byte-encoded space)
+    var tokens: [262][]const u8 = undefined;
+    var names: [256][4]u8 = undefined;
+    for (0..256) |b| {
+        const n = encodeCp(byteToCp(@intCast(b)), &names[b]);
+        tokens[b] = names[b][0..n];
+    }
+    tokens[256] = "he";
+    tokens[257] = "ll";
+    tokens[258] = "hell";
+    tokens[259] = "\u{120}h";
+    tokens[260] = "<|bos|>";
+    tokens[261] = "\u{120}hell";
+    var types: [262]i32 = @splat(1);
+    types[260] = 3;
+    const merges = [_][]const u8{ "l l", "h e", "he ll", "\u{120} h", "\u{120}h ell", "\u{120}h ll" };
+    var tok = try Tokenizer.init(gpa, .{ .kind = .gpt2, .pre = "gpt-2", .tokens = &tokens, .types = &types, .merges = &merges, .bos = 260, .add_bos = true });
+    defer tok.deinit();
+    const ids = try tok.encode(gpa, "hello hello", true, true);
+    defer gpa.free(ids);
+    // ranks: "l l" < "h e" < "he ll" < "Ġ h": in " hello" the h joins "he" first, so
+    // "Ġ h" goes stale and the space stays alone: Ġ, hell, o
+    try testing.expectEqualSlices(u32, &.{ 260, 258, 'o', ' ', 258, 'o' }, ids);
+    const txt = try tok.decode(gpa, ids, .{ .unparse_special = false });
+    defer gpa.free(txt);
+    try testing.expectEqualStrings("hello hello", txt);
+    // clean_spaces: " ," loses its space
+    const ids2 = try tok.encode(gpa, "he ,", false, false);
+    defer gpa.free(ids2);
+    const txt2 = try tok.decode(gpa, ids2, .{});
+    defer gpa.free(txt2);
+    try testing.expectEqualStrings("he,", txt2);
 }
