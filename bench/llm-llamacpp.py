@@ -10,6 +10,7 @@ Reads one JSON command per line on stdin, answers one JSON line on stdout:
   {"op": "decode", "ids": [...], "n": n}  evaluate ids, then n greedy single-token steps;
                                        times only the n steps -> {"wall": s, "cpu": s, "tokens": [...]}
   {"op": "tokenize", "text": str}      -> {"ids": [...]}   (BOS added)
+  {"op": "detokenize", "ids": [...]}   -> {"text": str}
 """
 import ctypes
 import json
@@ -88,7 +89,16 @@ def tokenize(cmd):
     return {"ids": list(buf[:n])}
 
 
-OPS = {"load": load, "prompt": prompt, "decode": decode, "tokenize": tokenize}
+def detokenize(cmd):
+    ids = cmd["ids"]
+    arr = (llama_cpp.llama_token * len(ids))(*ids)
+    size = 64 + 64 * len(ids)
+    buf = ctypes.create_string_buffer(size)
+    n = llama_cpp.llama_detokenize(state["vocab"], arr, len(ids), buf, size, False, False)
+    return {"text": buf.raw[:n].decode("utf-8", "replace")}
+
+
+OPS = {"load": load, "prompt": prompt, "decode": decode, "tokenize": tokenize, "detokenize": detokenize}
 
 
 def main():

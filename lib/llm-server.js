@@ -170,7 +170,9 @@ class Slots {
 /**
  * Creates (does not start) the HTTP server.
  * @param {object} o
- * @param {object} o.model a ghostkit/llm Model (generate, chat template)
+ * @param {object} o.model a ghostkit/llm Model (generate + applyChatTemplate), or any
+ *   object with generate(prompt, options) and chat(messages, options) returning
+ *   generations (e.g. llm.connect()'s, which makes the server a gateway)
  * @param {string} [o.modelName] the id /v1/models reports and requests may name
  * @param {string} [o.apiKey] when set, requests need `Authorization: Bearer <apiKey>`
  * @param {number} [o.parallel=4] generations run at once (more wait in a bounded queue)
@@ -222,23 +224,33 @@ function createServer(o) {
       }
       return { role: m.role === 'developer' ? 'system' : m.role, content }
     })
-    try {
-      return model.applyChatTemplate(list)
-    } catch (error) {
-      throw new HttpError(400, `cannot apply the chat template: ${error.message}`, { param: 'messages' })
+  }
+
+  /** Starts the generation: chat through the model's template (or its own chat()). */
+  function start(chat, input, options) {
+    if (!chat) return model.generate(input, options)
+    if (typeof model.applyChatTemplate === 'function') {
+      let prompt
+      try {
+        prompt = model.applyChatTemplate(input)
+      } catch (error) {
+        throw new HttpError(400, `cannot apply the chat template: ${error.message}`, { param: 'messages' })
+      }
+      return model.generate(prompt, { ...options, parseSpecial: true })
     }
+    return model.chat(input, options)
   }
 
   async function complete(req, res, chat) {
     const body = await readJson(req)
     checkModel(body)
     const options = generateOptions(body, maxTokensCap)
-    let prompt
+    let input
     if (chat) {
-      prompt = renderChat(body.messages)
+      input = renderChat(body.messages)
     } else {
-      prompt = Array.isArray(body.prompt) && body.prompt.length === 1 ? body.prompt[0] : body.prompt
-      if (typeof prompt !== 'string') throw new HttpError(400, "'prompt' must be a string", { param: 'prompt' })
+      input = Array.isArray(body.prompt) && body.prompt.length === 1 ? body.prompt[0] : body.prompt
+      if (typeof input !== 'string') throw new HttpError(400, "'prompt' must be a string", { param: 'prompt' })
     }
     const id = `${chat ? 'chatcmpl' : 'cmpl'}-${crypto.randomBytes(12).toString('hex')}`
     const object = chat ? 'chat.completion' : 'text_completion'
@@ -252,7 +264,7 @@ function createServer(o) {
     res.on('close', onClose)
     try {
       if (abort.signal.aborted || req.destroyed) return
-      const gen = model.generate(prompt, { ...options, signal: abort.signal, ...(chat ? { parseSpecial: true } : {}) })
+      const gen = start(chat, input, { ...options, signal: abort.signal })
       if (body.stream) {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
         const event = (obj) => res.write(`data: ${JSON.stringify(obj)}\n\n`)
