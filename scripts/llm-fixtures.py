@@ -300,6 +300,7 @@ def write_gguf(path, kvs):
     out = b"GGUF" + struct.pack("<IQQ", 3, 0, len(kvs))
     for k, v in kvs.items():
         out += s(k) + val(v)
+    out += b"\0" * (-len(out) % 32)  # the (empty) tensor data starts at the alignment
     with open(path, "wb") as f:
         f.write(out)
 

@@ -208,10 +208,8 @@ pub const Tokenizer = struct {
 
         // End-of-generation tokens named like control tokens but typed otherwise are
         // promoted to control, as llama.cpp does for the names it knows.
-        for (eog_names) |name| {
-            if (t.map.get(name)) |id| {
-                if (!attrs[id].control) attrs[id].control = true;
-            }
+        for (eog_names ++ fim_names) |name| {
+            if (t.map.get(name)) |id| attrs[id].control = true;
         }
         if (t.eot == null) {
             for (eot_names) |name| if (t.map.get(name)) |id| {
@@ -960,12 +958,27 @@ const BpeSession = struct {
     }
 };
 
+/// Names llama.cpp treats as end of generation; a token with one of these names is made a
+/// control token even when the vocabulary types it otherwise (gemma's "</s>" for one).
 const eog_names = [_][]const u8{
-    "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",   "<|endoftext|>",
-    "<|eom_id|>", "<EOT>",      "_<EOT>",  "<|end_of_text|>",
+    "<|eot_id|>",                                      "<|im_end|>",         "<|end|>",       "<|return|>",    "<|call|>",
+    "<|flush|>",                                       "<|calls|>",          "<end_of_turn>", "<|endoftext|>", "</s>",
+    "<|eom_id|>",                                      "<EOT>",              "_<EOT>",        "[EOT]",         "[EOS]",
+    "<|end_of_text|>",                                 "<end_of_utterance>", "<eos>",         "<turn|>",       "<|tool_response>",
+    "<\u{FF5C}end\u{2581}of\u{2581}sentence\u{FF5C}>",
 };
+/// Fill-in-the-middle names llama.cpp also promotes to control tokens.
+const fim_names = [_][]const u8{
+    "<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>",  "<PRE>",        "\u{2581}<PRE>",                      "<|code_prefix|>",                   "<|prefix|>",
+    "<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>",  "<SUF>",        "\u{2581}<SUF>",                      "<|code_suffix|>",                   "<|suffix|>",
+    "<|fim_middle|>", "<fim-middle>", "<fim_middle>",  "<MID>",        "\u{2581}<MID>",                      "<|code_middle|>",                   "<|middle|>",
+    "<|fim_pad|>",    "<fim-pad>",    "<fim_pad>",     "<PAD>",        "[PAD]",                              "<|fim_repo|>",                      "<fim-repo>",
+    "<REPO>",         "<reponame>",   "<|repo_name|>", "<|file_sep|>", "<\u{FF5C}fim\u{2581}begin\u{FF5C}>", "<\u{FF5C}fim\u{2581}hole\u{FF5C}>", "<\u{FF5C}fim\u{2581}end\u{FF5C}>",
+};
+/// The end-of-turn token, when the vocabulary does not name one (first match wins).
 const eot_names = [_][]const u8{
-    "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<EOT>", "_<EOT>",
+    "<|eot_id|>",                                      "<|im_end|>",         "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>", "<EOT>", "_<EOT>", "[EOT]",
+    "<\u{FF5C}end\u{2581}of\u{2581}sentence\u{FF5C}>", "<end_of_utterance>",
 };
 
 fn unescapeWhitespace(a: Allocator, s: []const u8) Error![]const u8 {
