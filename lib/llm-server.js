@@ -133,8 +133,8 @@ function finishReason(stopReason) {
 function usageOf(result) {
   const t = result?.timings ?? {}
   const u = result?.usage ?? {}
-  const prompt = u.promptTokens ?? t.promptTokens ?? 0
-  const completion = u.completionTokens ?? t.generatedTokens ?? t.tokens ?? 0
+  const prompt = u.promptTokens ?? u.prompt_tokens ?? t.promptTokens ?? 0
+  const completion = u.completionTokens ?? u.completion_tokens ?? t.generatedTokens ?? t.tokens ?? 0
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }
 }
 
@@ -206,7 +206,7 @@ function createServer(o) {
 
   function renderChat(messages) {
     if (!Array.isArray(messages) || messages.length === 0) throw new HttpError(400, "'messages' must be a non-empty array", { param: 'messages' })
-    const list = messages.map((m, i) => {
+    return messages.map((m, i) => {
       if (!m || typeof m !== 'object' || typeof m.role !== 'string') {
         throw new HttpError(400, `messages[${i}] must be { role, content }`, { param: 'messages' })
       }
@@ -263,7 +263,7 @@ function createServer(o) {
     }
     res.on('close', onClose)
     try {
-      if (abort.signal.aborted || req.destroyed) return
+      if (abort.signal.aborted || res.destroyed) return
       const gen = start(chat, input, { ...options, signal: abort.signal })
       if (body.stream) {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
