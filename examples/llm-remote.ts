@@ -11,8 +11,8 @@ async function main(): Promise<void> {
     // Iterate the chunks as they stream in...
     const gen = remote.generate('Once upon a time', { maxTokens: 32, temperature: 0 })
     for await (const chunk of gen) process.stdout.write(chunk.text)
-    const result: RemoteResult = await gen.result()
-    console.log(`\n[${result.stopReason}, ${result.timings.totalMs.toFixed(0)} ms]`)
+    const result: RemoteResult = await gen.done
+    console.log(`\n[${result.reason}, ${result.timings.totalMs.toFixed(0)} ms]`)
 
     // ...or listen to events, and stop early with an AbortSignal.
     const ac = new AbortController()
@@ -22,13 +22,13 @@ async function main(): Promise<void> {
       process.stdout.write(text)
       if (++pieces === 10) ac.abort()
     })
-    events.on('end', (r: RemoteResult) => console.log(`\n[${r.stopReason}]`))
-    await events.result()
+    events.on('end', (r: RemoteResult) => console.log(`\n[${r.reason}]`))
+    await events.done
 
     // A chat session keeps the history; the server applies the model's chat template.
     const session = remote.createChatSession({ systemPrompt: 'Answer in one sentence.' })
-    console.log(await session.prompt('What is a lighthouse?', { maxTokens: 48 }).text())
-    console.log(await session.prompt('And who keeps it?', { maxTokens: 48 }).text())
+    console.log(await session.prompt('What is a lighthouse?', { maxTokens: 48 }))
+    for await (const chunk of session.promptStream('And who keeps it?', { maxTokens: 48 })) process.stdout.write(chunk.text)
     console.log(session.history.length, 'messages')
   } catch (error) {
     if (error instanceof LlmRemoteError) console.error(`${error.code}${error.status ? ` (${error.status})` : ''}: ${error.message}`)

@@ -30,7 +30,7 @@ export interface RemoteChunk {
 export type RemoteStopReason = 'stop' | 'maxTokens' | 'abort' | 'contentFilter' | (string & {})
 
 export interface RemoteResult {
-  stopReason: RemoteStopReason
+  reason: RemoteStopReason
   /** The server's finish_reason ('stop', 'length', …), null when it sent none. */
   finishReason: string | null
   /** The whole generated text. */
@@ -42,14 +42,16 @@ export interface RemoteResult {
 }
 
 /**
- * A running generation: iterate it for chunks, or listen to 'token' (chunk), 'text'
- * (string), 'end' (RemoteResult) and 'error'. It starts on the next tick.
+ * A running generation, shaped like ghostkit/llm's Generation: iterate it for chunks, or
+ * listen to 'token' (chunk), 'text' (string), 'end' (RemoteResult) and 'error'. It
+ * starts on the next tick.
  */
 export declare class RemoteGeneration extends EventEmitter implements AsyncIterable<RemoteChunk> {
   [Symbol.asyncIterator](): AsyncIterator<RemoteChunk>
   /** The whole text once it ends. */
   text(): Promise<string>
-  result(): Promise<RemoteResult>
+  /** Resolves with the end event. */
+  readonly done: Promise<RemoteResult>
   abort(): void
   on(event: 'token', listener: (chunk: RemoteChunk) => void): this
   on(event: 'text', listener: (text: string) => void): this
@@ -64,10 +66,14 @@ export interface ChatMessage {
 }
 
 export declare class RemoteChatSession {
-  /** The conversation so far, oldest first. */
+  /** The conversation so far, oldest first (a copy). */
   readonly history: ChatMessage[]
-  /** Sends the user's turn; the reply joins the history when it ends (not when aborted). */
-  prompt(text: string, options?: RemoteGenerateOptions): RemoteGeneration
+  /** 'server': the server applies its model's chat template. */
+  readonly template: string
+  /** Sends the user's turn; resolves with the reply, which joins the history. */
+  prompt(text: string, options?: RemoteGenerateOptions): Promise<string>
+  /** Like prompt, streaming; the reply joins the history when it ends (not when aborted). */
+  promptStream(text: string, options?: RemoteGenerateOptions): RemoteGeneration
 }
 
 export declare class RemoteModel {

@@ -30,10 +30,10 @@ function rangeError(message) {
 const ITERATOR_HIGH_WATER = 64
 
 /**
- * One generation: an async iterator of `{ text }` chunks and an EventEmitter
- * ('token' with the chunk, 'text' with its text, 'end' with `{ stopReason, text, usage,
- * timings }`, 'error'), plus `text()` → Promise of the whole text. It starts on the next
- * tick, so iterate it or listen to it in the tick it was created.
+ * One generation, shaped like ghostkit/llm's Generation: an async iterator of `{ text }`
+ * chunks and an EventEmitter ('token' with the chunk, 'text' with its text, 'end' with
+ * `{ reason, text, timings, usage, finishReason }`, 'error'), plus `text()` and `done`.
+ * It starts on the next tick, so iterate it or listen to it in the tick it was created.
  */
 class RemoteGeneration extends EventEmitter {
   #queue = []
@@ -44,6 +44,7 @@ class RemoteGeneration extends EventEmitter {
   #error = null
   #result = null
   #textPromise = null
+  #donePromise = null
   #abort
 
   constructor(run, abort) {
@@ -89,7 +90,7 @@ class RemoteGeneration extends EventEmitter {
     }
   }
 
-  /** Stops the generation (the stream ends with stopReason 'abort'). */
+  /** Stops the generation (it ends with reason 'abort'). */
   abort() {
     this.#abort()
   }
@@ -97,13 +98,18 @@ class RemoteGeneration extends EventEmitter {
   /** The whole generated text; rejects on error. */
   text() {
     if (!this.#textPromise) {
-      this.#textPromise = this.result().then((r) => r.text)
+      this.#textPromise = this.done.then((r) => r.text)
     }
     return this.#textPromise
   }
 
-  /** `{ stopReason, text, usage, timings }` once the generation ends. */
-  result() {
+  /** Resolves with the end event `{ reason, text, timings, usage, finishReason }` (created on first use). */
+  get done() {
+    this.#donePromise ??= this.#whenDone()
+    return this.#donePromise
+  }
+
+  #whenDone() {
     if (this.#done) return this.#error ? Promise.reject(this.#error) : Promise.resolve(this.#result)
     return new Promise((resolve, reject) => {
       const onEnd = (r) => {
@@ -321,7 +327,7 @@ class RemoteModel {
       let finish
       let usage
       try {
-        if (aborted || outer?.aborted) return { stopReason: 'abort', text, usage, timings: { totalMs: 0 } }
+        if (aborted || outer?.aborted) return { reason: 'abort', finishReason: null, text, usage: null, timings: { firstTokenMs: null, totalMs: 0, chunks: 0 } }
         const response = await this.#request(
           path,
           {
@@ -367,7 +373,7 @@ class RemoteModel {
       }
       const end = performance.now()
       return {
-        stopReason: aborted || outer?.aborted ? 'abort' : stopReasonOf(finish),
+        reason: aborted || outer?.aborted ? 'abort' : stopReasonOf(finish),
         finishReason: finish ?? null,
         text,
         usage: usage ?? null,
@@ -418,27 +424,42 @@ function checkMessages(messages) {
 class RemoteChatSession {
   #model
   #busy = false
+  #history
 
   constructor(model, systemPrompt) {
     this.#model = model
-    /** The conversation so far, oldest first. */
-    this.history = systemPrompt ? [{ role: 'system', content: systemPrompt }] : []
+    this.#history = systemPrompt ? [{ role: 'system', content: systemPrompt }] : []
+  }
+
+  /** The conversation so far, oldest first. */
+  get history() {
+    return this.#history.map((m) => ({ ...m }))
+  }
+
+  /** The server applies its model's own chat template. */
+  get template() {
+    return 'server'
+  }
+
+  /** Sends `text` as the user's turn; resolves with the reply (also added to `history`). */
+  prompt(text, options) {
+    return this.promptStream(text, options).text()
   }
 
   /**
-   * Sends `text` as the user's turn; the reply is added to the history when it ends
-   * (an aborted or failed reply leaves the history as it was).
+   * Like `prompt`, streaming. The reply joins the history when it ends (an aborted or
+   * failed reply leaves the history as it was).
    */
-  prompt(text, options) {
+  promptStream(text, options) {
     if (typeof text !== 'string') throw typeError('text must be a string')
     if (this.#busy) throw new LlmRemoteError('the session is already answering a prompt', 'ERR_GHOSTKIT_LLM_BUSY')
-    const messages = [...this.history, { role: 'user', content: text }]
+    const messages = [...this.#history, { role: 'user', content: text }]
     const gen = this.#model.chat(messages, options)
     this.#busy = true
-    gen.result().then(
+    gen.done.then(
       (r) => {
         this.#busy = false
-        if (r.stopReason !== 'abort') this.history = [...messages, { role: 'assistant', content: r.text }]
+        if (r.reason !== 'abort') this.#history = [...messages, { role: 'assistant', content: r.text }]
       },
       () => {
         this.#busy = false

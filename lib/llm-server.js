@@ -10,6 +10,12 @@ const http = require('node:http')
 const crypto = require('node:crypto')
 
 const MAX_BODY = 1 << 20
+
+/** Renders messages with the engine's chat template family `name` (zig/src/llm/chat_template.zig). */
+function renderChatTemplate(name, messages) {
+  const native = require('./native.js')
+  return native.llmChatRender(name, messages.map((m) => m.role), messages.map((m) => m.content), true)
+}
 const DEFAULT_MAX_TOKENS = 256
 
 class HttpError extends Error {
@@ -124,8 +130,9 @@ function generateOptions(body, maxTokensCap) {
   return options
 }
 
-function finishReason(stopReason) {
-  if (stopReason === 'maxTokens' || stopReason === 'contextFull') return 'length'
+function finishReason(end) {
+  const reason = end?.reason
+  if (reason === 'maxTokens' || reason === 'contextFull') return 'length'
   return 'stop'
 }
 
@@ -170,9 +177,11 @@ class Slots {
 /**
  * Creates (does not start) the HTTP server.
  * @param {object} o
- * @param {object} o.model a ghostkit/llm Model (generate + applyChatTemplate), or any
- *   object with generate(prompt, options) and chat(messages, options) returning
- *   generations (e.g. llm.connect()'s, which makes the server a gateway)
+ * @param {object} o.model a ghostkit/llm Model, or any object with generate(prompt, options)
+ *   and chat(messages, options) returning generations (e.g. llm.connect()'s, which makes
+ *   the server a gateway)
+ * @param {string} [o.chatTemplate] 'gemma', 'llama2', 'llama3', 'chatml'… (default: the
+ *   family detected from the model's tokenizer.chat_template)
  * @param {string} [o.modelName] the id /v1/models reports and requests may name
  * @param {string} [o.apiKey] when set, requests need `Authorization: Bearer <apiKey>`
  * @param {number} [o.parallel=4] generations run at once (more wait in a bounded queue)
@@ -184,6 +193,9 @@ function createServer(o) {
   const modelName = o.modelName ?? 'ghostkit'
   const maxTokensCap = o.maxTokens ?? 4096
   const slots = new Slots(o.parallel ?? 4, o.maxQueue ?? 64)
+  // The chat template family for a local model: the option, else the one the engine
+  // detected from the file's tokenizer.chat_template.
+  const chatTemplate = o.chatTemplate ?? model.metadata?.chatTemplateName ?? null
   const created = Math.floor(Date.now() / 1000)
 
   function checkAuth(req) {
@@ -229,16 +241,17 @@ function createServer(o) {
   /** Starts the generation: chat through the model's template (or its own chat()). */
   function start(chat, input, options) {
     if (!chat) return model.generate(input, options)
-    if (typeof model.applyChatTemplate === 'function') {
-      let prompt
-      try {
-        prompt = model.applyChatTemplate(input)
-      } catch (error) {
-        throw new HttpError(400, `cannot apply the chat template: ${error.message}`, { param: 'messages' })
-      }
-      return model.generate(prompt, { ...options, parseSpecial: true })
+    if (typeof model.chat === 'function') return model.chat(input, options)
+    if (!chatTemplate) {
+      throw new HttpError(400, 'this model has no known chat template (start the server with a template)', { param: 'messages', code: 'no_chat_template' })
     }
-    return model.chat(input, options)
+    let prompt
+    try {
+      prompt = renderChatTemplate(chatTemplate, input)
+    } catch (error) {
+      throw new HttpError(400, `cannot apply the chat template: ${error.message}`, { param: 'messages' })
+    }
+    return model.generate(prompt, { ...options, parseSpecial: true })
   }
 
   async function complete(req, res, chat) {
@@ -284,9 +297,9 @@ function createServer(o) {
           if (!ok && !res.destroyed) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve))
           if (res.destroyed) break
         }
-        result ??= await gen.result?.()
+        result ??= await gen.done
         if (res.destroyed) return
-        const reason = finishReason(result?.stopReason)
+        const reason = finishReason(result)
         event({
           ...base,
           choices: [chat ? { index: 0, delta: {}, finish_reason: reason } : { index: 0, text: '', finish_reason: reason, logprobs: null }],
@@ -300,11 +313,11 @@ function createServer(o) {
           result = r
         })
         for await (const chunk of gen) text += chunk.text ?? ''
-        result ??= await gen.result?.()
+        result ??= await gen.done
         if (res.destroyed) return
         const choice = chat
-          ? { index: 0, message: { role: 'assistant', content: text }, finish_reason: finishReason(result?.stopReason), logprobs: null }
-          : { index: 0, text, finish_reason: finishReason(result?.stopReason), logprobs: null }
+          ? { index: 0, message: { role: 'assistant', content: text }, finish_reason: finishReason(result), logprobs: null }
+          : { index: 0, text, finish_reason: finishReason(result), logprobs: null }
         sendJson(res, 200, { id, object, created: stamp, model: modelName, choices: [choice], usage: usageOf(result) })
       }
     } finally {

@@ -43,11 +43,11 @@ describe('llm.connect against llama-cpp-python', () => {
       assert.equal(typeof chunk.text, 'string')
       chunks.push(chunk.text)
     }
-    const result = await gen.result()
+    const result = await gen.done
     const text = chunks.join('')
     assert.ok(chunks.length > 1, 'more than one chunk arrived')
     assert.equal(result.text, text)
-    assert.equal(result.stopReason, 'maxTokens')
+    assert.equal(result.reason, 'maxTokens')
     // The server's greedy tokens are llama.cpp's: the same text as the fixture (which
     // decoded 48 tokens; 24 give a prefix of it).
     assert.ok(fixture.greedy_text.startsWith(text.trimStart()), `${JSON.stringify(text)} vs ${JSON.stringify(fixture.greedy_text)}`)
@@ -70,13 +70,13 @@ describe('llm.connect against llama-cpp-python', () => {
     const whole = await gen.text()
     assert.equal(whole, texts.join(''))
     assert.equal(tokens, texts.length)
-    assert.equal(ended.stopReason, 'maxTokens')
+    assert.equal(ended.reason, 'maxTokens')
     assert.ok(ended.timings.totalMs >= 0)
   })
 
   test('stop sequences end the stream early', async () => {
-    const r = await remote.generate(fixture.prompt, { ...GREEDY, maxTokens: 48, stop: ['Lily'] }).result()
-    assert.equal(r.stopReason, 'stop')
+    const r = await remote.generate(fixture.prompt, { ...GREEDY, maxTokens: 48, stop: ['Lily'] }).done
+    assert.equal(r.reason, 'stop')
     assert.ok(!r.text.includes('Lily'))
     assert.ok(fixture.greedy_text.startsWith(r.text.trimStart()))
     assert.ok(r.text.includes('little girl named'))
@@ -90,8 +90,8 @@ describe('llm.connect against llama-cpp-python', () => {
       assert.ok(chunk.text)
       if (++n === 3) ac.abort()
     }
-    const r = await gen.result()
-    assert.equal(r.stopReason, 'abort')
+    const r = await gen.done
+    assert.equal(r.reason, 'abort')
     assert.ok(n >= 3 && n < 400)
     const again = await remote.generate(fixture.prompt, { ...GREEDY, maxTokens: 4 }).text()
     assert.ok(again.length > 0)
@@ -100,18 +100,18 @@ describe('llm.connect against llama-cpp-python', () => {
   test('breaking out of the iterator aborts the generation', async () => {
     const gen = remote.generate(fixture.prompt, { ...GREEDY, maxTokens: 400 })
     for await (const _ of gen) break
-    const r = await gen.result()
-    assert.equal(r.stopReason, 'abort')
+    const r = await gen.done
+    assert.equal(r.reason, 'abort')
   })
 
   test('a chat session keeps its history through the server', async () => {
     const session = remote.createChatSession({ systemPrompt: 'You tell stories.' })
-    const first = await session.prompt('Once upon a time', { ...GREEDY, maxTokens: 12 }).text()
+    const first = await session.prompt('Once upon a time', { ...GREEDY, maxTokens: 12 })
     assert.ok(first.length > 0)
     assert.deepEqual(session.history.map((m) => m.role), ['system', 'user', 'assistant'])
     assert.equal(session.history[2].content, first)
-    const second = session.prompt('And then?', { ...GREEDY, maxTokens: 12 })
-    assert.throws(() => session.prompt('too soon'), { code: 'ERR_GHOSTKIT_LLM_BUSY' })
+    const second = session.promptStream('And then?', { ...GREEDY, maxTokens: 12 })
+    assert.throws(() => session.promptStream('too soon'), { code: 'ERR_GHOSTKIT_LLM_BUSY' })
     await second.text()
     assert.deepEqual(session.history.map((m) => m.role), ['system', 'user', 'assistant', 'user', 'assistant'])
   })

@@ -1,7 +1,7 @@
 'use strict'
 const readline = require('node:readline')
 const { SAMPLING_OPTIONS, MODEL_OPTIONS, SAMPLING_HELP, MODEL_HELP, samplingOptions, openModel, streamToStdout } = require('../lib/llm.js')
-const { UsageError } = require('../lib/cli.js')
+const { UsageError, RuntimeError, firstLine } = require('../lib/cli.js')
 
 module.exports = {
   summary: 'chat with a local GGUF model (or an OpenAI-compatible server)',
@@ -14,15 +14,22 @@ Ctrl-D (end of input) or '/exit' ends the chat.
 Options:
 ${MODEL_HELP}
       --system TEXT         the system prompt
+      --template NAME       chat template: gemma, llama2, llama3, chatml (default: the model's)
 ${SAMPLING_HELP}
   -h, --help                show this help`,
-  options: { ...MODEL_OPTIONS, ...SAMPLING_OPTIONS, system: { type: 'string' } },
+  options: { ...MODEL_OPTIONS, ...SAMPLING_OPTIONS, system: { type: 'string' }, template: { type: 'string' } },
 
   async run({ values, positionals }) {
     if (positionals.length > 0) throw new UsageError('chat takes no positional arguments')
     const options = samplingOptions(values)
     const { model, close } = await openModel(values)
-    const session = model.createChatSession({ systemPrompt: values.system })
+    let session
+    try {
+      session = model.createChatSession({ systemPrompt: values.system, ...(values.template ? { template: values.template } : {}) })
+    } catch (err) {
+      await close()
+      throw new RuntimeError(firstLine(err.message))
+    }
     const tty = process.stdin.isTTY && process.stdout.isTTY
     const rl = readline.createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, terminal: tty })
     let current = null
@@ -43,7 +50,7 @@ ${SAMPLING_HELP}
           continue
         }
         current = new AbortController()
-        await streamToStdout(session.prompt(text, { ...options, signal: current.signal }))
+        await streamToStdout(session.promptStream(text, { ...options, signal: current.signal }))
         current = null
         process.stdout.write('\n')
         if (tty) rl.prompt()

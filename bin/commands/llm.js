@@ -18,6 +18,8 @@ Options:
                             (default: the file name without .gguf)
       --api-key KEY         require 'Authorization: Bearer KEY' (default: $GHOSTKIT_LLM_API_KEY)
       --parallel N          generations at once (default 4; more requests wait)
+      --template NAME       chat template: gemma, llama2, llama3, chatml (default:
+                            detected from the model's tokenizer.chat_template)
       --threads N           worker threads per generation
       --context-size N      tokens of context per generation
   -h, --help                show this help`,
@@ -30,6 +32,7 @@ Options:
     name: { type: 'string' },
     'api-key': { type: 'string' },
     parallel: { type: 'string', default: '4' },
+    template: { type: 'string' },
   },
 
   async run({ values, positionals }) {
@@ -51,6 +54,7 @@ Options:
         host: values.host,
         port,
         parallel,
+        chatTemplate: values.template,
         apiKey: values['api-key'] ?? process.env.GHOSTKIT_LLM_API_KEY,
       })
     } catch (err) {

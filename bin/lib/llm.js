@@ -148,7 +148,7 @@ async function streamToStdout(gen) {
       await new Promise((resolve) => process.stdout.once('drain', resolve))
     }
   }
-  return gen.result()
+  return gen.done
 }
 
 /** A stop reason in words, for stderr. */
@@ -160,7 +160,7 @@ function describeStop(result) {
     contextFull: 'context full',
     abort: 'interrupted',
   }
-  return reasons[result?.stopReason] ?? String(result?.stopReason)
+  return reasons[result?.reason] ?? String(result?.reason)
 }
 
 module.exports = {
