@@ -75,6 +75,11 @@ if (only.includes('zig')) {
     'test', '-O', 'ReleaseSafe', '--dep', 'zcrypto_h', `-Mroot=${path.join(root, 'zig/src/crypto/zcrypto.zig')}`, `-Mzcrypto_h=${header}`,
     '--cache-dir', path.join(root, 'target', 'zig-test', 'cache'),
   ])
+  // llm text side: tokenizer (vs llama.cpp fixtures, incl. the gemma-3 vocabulary), sampler, chat templates
+  run('zig test (llm text)', zig, [
+    'test', '-O', 'ReleaseSafe', path.join(root, 'zig/src/llm/text_tests.zig'),
+    '--cache-dir', path.join(root, 'target', 'zig-test', 'cache'),
+  ], { GHOSTKIT_GEMMA_GGUF: require('./peers/gemma3.js').gemma3Model() })
 }
 
 if (only.includes('cargo')) {
