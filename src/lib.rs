@@ -6,3 +6,4 @@
 
 mod crypto;
 mod error;
+mod llm;

@@ -7,10 +7,13 @@
 
 #[path = "build/crypto.rs"]
 mod crypto;
+#[path = "build/llm.rs"]
+mod llm;
 #[path = "build/zig.rs"]
 mod zig;
 
 fn main() {
     let toolchain = zig::Toolchain::from_env();
     crypto::build(&toolchain);
+    llm::build(&toolchain);
 }
