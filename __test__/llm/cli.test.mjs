@@ -95,3 +95,41 @@ test('--help describes the llm commands', async () => {
     assert.match(h.stdout, /^Usage: ghostkit /)
   }
 })
+
+test('generate --model runs the local engine: llama.cpp\'s greedy text', async () => {
+  const r = await ghostkit(['generate', '--model', MODEL, '--threads', '1', '-n', '48', '-t', '0', fixture.prompt])
+  assert.equal(r.code, 0, r.stderr)
+  assert.equal(r.stdout.replace(/\n$/, '').trimStart(), fixture.greedy_text.trimStart())
+  assert.equal(r.stderr, '[token limit]\n')
+})
+
+test('llm serve --model answers /v1/models and stops on SIGTERM', async () => {
+  const child = spawn(process.execPath, [CLI, 'llm', 'serve', '--model', MODEL, '--port', '0', '--name', 'tiny', '--threads', '1'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.on('data', (d) => (stderr += d))
+  const url = await new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (d) => {
+      out += d
+      if (out.includes('\n')) resolve(out.trim())
+    })
+    child.once('exit', (code) => reject(new Error(`llm serve exited ${code}: ${stderr}`)))
+  })
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/v1$/)
+  const models = await (await fetch(`${url}/models`)).json()
+  assert.deepEqual(models.data.map((m) => m.id), ['tiny'])
+  const r = await fetch(`${url}/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt: fixture.prompt, max_tokens: 12, temperature: 0 }),
+  })
+  const body = await r.json()
+  assert.ok(fixture.greedy_text.startsWith(body.choices[0].text.trimStart()), JSON.stringify(body))
+  const code = await new Promise((resolve) => {
+    child.once('exit', (c) => resolve(c))
+    child.kill('SIGTERM')
+  })
+  assert.equal(code, 0, stderr)
+})

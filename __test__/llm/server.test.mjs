@@ -27,7 +27,8 @@ function suite(name, open) {
     let client
     before(async () => {
       backend = await open()
-      server = await serve({ model: backend.model, modelName: 'stories', apiKey: KEY, port: 0, parallel: 2 })
+      // stories260K has no chat template of its own: chats use ChatML text
+      server = await serve({ model: backend.model, modelName: 'stories', apiKey: KEY, port: 0, parallel: 2, chatTemplate: 'chatml' })
       client = new OpenAI({ baseURL: server.url, apiKey: KEY, maxRetries: 0, timeout: 60_000 })
     })
     after(async () => {
@@ -146,4 +147,10 @@ suite('gateway over llm.connect to llama-cpp-python', async () => {
       await llamaServer.close()
     },
   }
+})
+
+suite('local engine, stories260K', async () => {
+  const llm = require('../../lib/llm.js')
+  const model = await llm.loadModel(MODEL, { threads: 1, contextSize: 512 })
+  return { model, close: () => model.dispose() }
 })
