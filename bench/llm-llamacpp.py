@@ -23,6 +23,14 @@ import llama_cpp
 state = {}
 
 
+@llama_cpp.llama_log_callback
+def _quiet(level, text, user_data):
+    """llama.cpp's log lines would drown the bench output; errors come back as JSON."""
+
+
+llama_cpp.llama_log_set(_quiet, ctypes.c_void_p(0))
+
+
 def load(cmd):
     llama_cpp.llama_backend_init()
     mp = llama_cpp.llama_model_default_params()
