@@ -1,6 +1,6 @@
 'use strict'
 const readline = require('node:readline')
-const { SAMPLING_OPTIONS, MODEL_OPTIONS, SAMPLING_HELP, MODEL_HELP, samplingOptions, openModel, streamToStdout } = require('../lib/llm.js')
+const { SAMPLING_OPTIONS, MODEL_OPTIONS, SAMPLING_HELP, MODEL_HELP, samplingOptions, openModel, streamToStdout, fallbackTemplate } = require('../lib/llm.js')
 const { UsageError, RuntimeError, firstLine } = require('../lib/cli.js')
 
 module.exports = {
@@ -25,7 +25,8 @@ ${SAMPLING_HELP}
     const { model, close } = await openModel(values)
     let session
     try {
-      session = model.createChatSession({ systemPrompt: values.system, ...(values.template ? { template: values.template } : {}) })
+      const template = values.template ?? fallbackTemplate(model)
+      session = model.createChatSession({ systemPrompt: values.system, ...(template ? { template } : {}) })
     } catch (err) {
       await close()
       throw new RuntimeError(firstLine(err.message))

@@ -1,6 +1,6 @@
 'use strict'
 const { UsageError, RuntimeError, firstLine } = require('../lib/cli.js')
-const { MODEL_OPTIONS, number, openModel } = require('../lib/llm.js')
+const { MODEL_OPTIONS, number, openModel, fallbackTemplate } = require('../lib/llm.js')
 
 module.exports = {
   summary: 'local LLM tools: serve a GGUF model over an OpenAI-compatible HTTP API',
@@ -54,7 +54,7 @@ Options:
         host: values.host,
         port,
         parallel,
-        chatTemplate: values.template,
+        chatTemplate: values.template ?? fallbackTemplate(model),
         apiKey: values['api-key'] ?? process.env.GHOSTKIT_LLM_API_KEY,
       })
     } catch (err) {

@@ -151,6 +151,17 @@ async function streamToStdout(gen) {
   return gen.done
 }
 
+/**
+ * A chat template for a local model whose file names none it recognises: gemma-3 files
+ * often carry no tokenizer.chat_template, and their format is known. Undefined otherwise.
+ */
+function fallbackTemplate(model) {
+  const meta = model.metadata
+  if (!meta || meta.chatTemplateName) return undefined
+  if (meta.architecture === 'gemma3') return 'gemma'
+  return undefined
+}
+
 /** A stop reason in words, for stderr. */
 function describeStop(result) {
   const reasons = {
@@ -174,4 +185,5 @@ module.exports = {
   streamToStdout,
   describeStop,
   loadProgress,
+  fallbackTemplate,
 }
