@@ -28,6 +28,18 @@ class HttpError extends Error {
   }
 }
 
+/** An engine or client error as the HTTP error a client can act on. */
+function engineError(error) {
+  if (error instanceof HttpError) return error
+  const code = error?.code
+  if (code === 'ERR_GHOSTKIT_LLM_CONTEXT_FULL') return new HttpError(400, error.message, { code: 'context_length_exceeded', param: 'messages' })
+  if (code === 'ERR_GHOSTKIT_INVALID_ARG_VALUE' || code === 'ERR_GHOSTKIT_INVALID_ARG_TYPE') return new HttpError(400, error.message)
+  if (code === 'ERR_GHOSTKIT_LLM_BAD_TEMPLATE') return new HttpError(400, error.message, { param: 'messages' })
+  if (code === 'ERR_GHOSTKIT_LLM_DISPOSED' || code === 'ERR_GHOSTKIT_LLM_CLOSED') return new HttpError(503, error.message, { type: 'server_error' })
+  if (code === 'ERR_GHOSTKIT_LLM_REMOTE_HTTP' && error.status >= 400 && error.status < 500) return new HttpError(error.status, error.message)
+  return error
+}
+
 function sendJson(res, status, obj) {
   const body = JSON.stringify(obj)
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
@@ -238,8 +250,17 @@ function createServer(o) {
     })
   }
 
-  /** Starts the generation: chat through the model's template (or its own chat()). */
+  /** Starts the generation; the engine's argument errors become 400s. */
   function start(chat, input, options) {
+    try {
+      return startGeneration(chat, input, options)
+    } catch (error) {
+      throw engineError(error)
+    }
+  }
+
+  /** Chat goes through the model's template (or its own chat()). */
+  function startGeneration(chat, input, options) {
     if (!chat) return model.generate(input, options)
     if (typeof model.chat === 'function') return model.chat(input, options)
     if (!chatTemplate) {
@@ -343,7 +364,7 @@ function createServer(o) {
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((error) => {
-      if (!res.destroyed) sendError(res, error)
+      if (!res.destroyed) sendError(res, engineError(error))
     })
   })
   server.keepAliveTimeout = 5000
