@@ -60,3 +60,24 @@ for (const [name, file] of VOCABS) {
     })
   })
 }
+
+// Random-weight models emit byte tokens (<0x..>) freely, so their streams cut UTF-8
+// characters across tokens: the streamed chunks must hold a character back until it is
+// complete, and add up to exactly the one-shot decoding of the same ids.
+test('streamed text never splits a UTF-8 character', async () => {
+  let held = 0
+  for (const name of ['random-F32', 'random-Q8_0', 'random-Q4_K_M']) {
+    const model = await llm.loadModel(path.join(MODELS, `${name}.gguf`), { threads: 1, contextSize: 128 })
+    try {
+      const chunks = []
+      for await (const chunk of model.generate('Once upon a time', { maxTokens: 32, temperature: 0 })) chunks.push(chunk)
+      const ids = chunks.map((c) => c.id)
+      assert.ok(ids.some((id) => id >= 3 && id < 259), `${name}: the output has byte tokens`)
+      assert.equal(chunks.map((c) => c.text).join(''), model.detokenize(ids), name)
+      held += chunks.filter((c) => c.text === '').length
+    } finally {
+      await model.dispose()
+    }
+  }
+  assert.ok(held > 0, 'some character was held back across tokens')
+})
