@@ -314,7 +314,7 @@ fn axpyHalf(out: []f32, v: []const u16, a: f32) void {
 
 fn rmsNorm(out: []f32, x: []const f32, w: []const f32, eps: f32) void {
     var sum: f64 = 0;
-    for (x) |v| sum += @as(f64, v) * v;
+    for (x) |v| sum += @as(f64, v * v);
     const mean: f32 = @floatCast(sum / @as(f64, @floatFromInt(x.len)));
     const scale = 1.0 / @sqrt(mean + eps);
     for (out, x, w) |*o, v, g| o.* = v * scale * g;
