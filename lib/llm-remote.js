@@ -342,6 +342,8 @@ class RemoteModel {
           throw new LlmRemoteError(`${path}: expected an event stream, got '${type}'`, 'ERR_GHOSTKIT_LLM_REMOTE_PROTOCOL')
         }
         for await (const data of sseEvents(response.body)) {
+          // events already received when the abort came are dropped, not delivered
+          if (aborted || outer?.aborted) break
           if (data === '[DONE]') break
           let json
           try {
