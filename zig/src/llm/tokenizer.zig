@@ -117,6 +117,10 @@ pub const Tokenizer = struct {
     specials: []const u32,
     /// first_byte[b]: some special token starts with byte b.
     special_first: [256]bool,
+    /// The texts of the special tokens, and their distinct lengths (ascending), to find
+    /// which of them occur in a text in one pass.
+    special_set: std.StringHashMapUnmanaged(void),
+    special_lengths: []const usize,
     bos: ?u32,
     eos: ?u32,
     eot: ?u32,
@@ -253,6 +257,14 @@ pub const Tokenizer = struct {
         t.specials = specials.items;
         @memset(&t.special_first, false);
         for (t.specials) |id| t.special_first[texts[id][0]] = true;
+        t.special_set = .empty;
+        var lengths: std.ArrayList(usize) = .empty;
+        for (t.specials) |id| {
+            try t.special_set.put(a, texts[id], {});
+            if (std.mem.indexOfScalar(usize, lengths.items, texts[id].len) == null) try lengths.append(a, texts[id].len);
+        }
+        std.mem.sort(usize, lengths.items, {}, std.sort.asc(usize));
+        t.special_lengths = lengths.items;
 
         const pieces = try a.alloc([]const u8, n);
         for (pieces, 0..) |*p, i| p.* = try t.renderPiece(a, @intCast(i));
@@ -372,17 +384,28 @@ pub const Tokenizer = struct {
         token: ?u32 = null,
     };
 
-    /// Splits raw-text fragments around special tokens, longest special first.
+    /// Splits raw-text fragments around special tokens, longest special first (as
+    /// llama.cpp does). Only the specials that occur in `input` at all are searched for:
+    /// one pass over `input` finds them.
     fn partition(t: *const Tokenizer, gpa: Allocator, frags: *std.ArrayList(Fragment), input: []const u8, parse_special: bool) Error!void {
-        var present: [256]bool = @splat(false);
-        for (input) |c| present[c] = true;
+        var found: std.StringHashMapUnmanaged(void) = .empty;
+        defer found.deinit(gpa);
+        for (0..input.len) |i| {
+            if (!t.special_first[input[i]]) continue;
+            for (t.special_lengths) |len| {
+                if (i + len > input.len) break;
+                const cand = input[i .. i + len];
+                if (t.special_set.contains(cand)) try found.put(gpa, cand, {});
+            }
+        }
+        if (found.count() == 0) return;
         var next: std.ArrayList(Fragment) = .empty;
         defer next.deinit(gpa);
         for (t.specials) |id| {
             const at = t.attrs[id];
             if (!parse_special and (at.control or at.unknown)) continue;
             const s = t.texts[id];
-            if (!present[s[0]] or s.len > input.len) continue;
+            if (!found.contains(s)) continue;
             next.clearRetainingCapacity();
             var changed = false;
             for (frags.items) |f| {
