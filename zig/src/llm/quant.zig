@@ -267,80 +267,149 @@ pub fn quantizeQ8K(x: []const f32, out: []BlockQ8K) void {
 
 // ---------------------------------------------------------------- dot products
 
-inline fn dot32(a: @Vector(32, i8), b: @Vector(32, i8)) i32 {
-    const p = @as(@Vector(32, i16), a) * @as(@Vector(32, i16), b);
-    return @reduce(.Add, @as(@Vector(32, i32), p));
+const I32x16 = @Vector(16, i32);
+const F32x16 = @Vector(16, f32);
+const evens = std.simd.iota(i32, 16) * @as(@Vector(16, i32), @splat(2));
+const odds = evens + @as(@Vector(16, i32), @splat(1));
+
+/// Sums of adjacent product pairs of two 32-byte blocks (the shape of pmaddwd), 16 lanes.
+inline fn pairSums(a: @Vector(32, i8), b: @Vector(32, i8)) I32x16 {
+    const p: @Vector(32, i32) = @as(@Vector(32, i16), a) * @as(@Vector(32, i16), b);
+    return @shuffle(i32, p, undefined, evens) + @shuffle(i32, p, undefined, odds);
+}
+
+/// The 32-element formats: block sums stay in a vector, scaled per block, reduced once.
+inline fn dot32Blocks(comptime B: type, comptime unpack: anytype, w: []const u8, x: []const BlockQ8_0) f32 {
+    var out: [1]f32 = undefined;
+    dot32BlocksN(B, unpack, 1, w, .{x.ptr}, x.len, &out);
+    return out[0];
+}
+
+/// `n` activation rows at once: each weight block is unpacked once for all of them
+/// (the prompt's batched matrix-matrix product).
+inline fn dot32BlocksN(comptime B: type, comptime unpack: anytype, comptime n: usize, w: []const u8, xs: [n][*]const BlockQ8_0, nb: usize, out: *[n]f32) void {
+    const blocks = asBlocks(B, w, nb);
+    var acc: [n]F32x16 = @splat(@splat(0));
+    for (blocks, 0..) |*b, i| {
+        const q: @Vector(32, i8) = unpack(b);
+        const d = f16ToF32(b.d);
+        inline for (0..n) |k| {
+            const y = &xs[k][i];
+            const s: F32x16 = @floatFromInt(pairSums(q, y.qs));
+            acc[k] = @mulAdd(F32x16, s, @splat(d * f16ToF32(y.d)), acc[k]);
+        }
+    }
+    inline for (0..n) |k| out[k] = @reduce(.Add, acc[k]);
+}
+
+inline fn qsOf(b: *align(1) const BlockQ8_0) @Vector(32, i8) {
+    return b.qs;
+}
+inline fn unpacked4_0(b: *align(1) const BlockQ4_0) @Vector(32, i8) {
+    var q: [32]i8 = undefined;
+    unpackQ4_0(b, &q);
+    return q;
+}
+inline fn unpacked5_0(b: *align(1) const BlockQ5_0) @Vector(32, i8) {
+    var q: [32]i8 = undefined;
+    unpackQ5_0(b, &q);
+    return q;
 }
 
 pub fn dotQ8_0(w: []const u8, x: []const BlockQ8_0) f32 {
-    const blocks = asBlocks(BlockQ8_0, w, x.len);
-    var acc: f32 = 0;
-    for (blocks, x) |*b, *y| {
-        const s = dot32(b.qs, y.qs);
-        acc += f16ToF32(b.d) * f16ToF32(y.d) * @as(f32, @floatFromInt(s));
-    }
-    return acc;
+    return dot32Blocks(BlockQ8_0, qsOf, w, x);
 }
 
 pub fn dotQ4_0(w: []const u8, x: []const BlockQ8_0) f32 {
-    const blocks = asBlocks(BlockQ4_0, w, x.len);
-    var acc: f32 = 0;
-    for (blocks, x) |*b, *y| {
-        var q: [32]i8 = undefined;
-        unpackQ4_0(b, &q);
-        const s = dot32(q, y.qs);
-        acc += f16ToF32(b.d) * f16ToF32(y.d) * @as(f32, @floatFromInt(s));
-    }
-    return acc;
+    return dot32Blocks(BlockQ4_0, unpacked4_0, w, x);
 }
 
 pub fn dotQ5_0(w: []const u8, x: []const BlockQ8_0) f32 {
-    const blocks = asBlocks(BlockQ5_0, w, x.len);
-    var acc: f32 = 0;
-    for (blocks, x) |*b, *y| {
-        var q: [32]i8 = undefined;
-        unpackQ5_0(b, &q);
-        const s = dot32(q, y.qs);
-        acc += f16ToF32(b.d) * f16ToF32(y.d) * @as(f32, @floatFromInt(s));
-    }
-    return acc;
+    return dot32Blocks(BlockQ5_0, unpacked5_0, w, x);
 }
 
 pub fn dotQ4K(w: []const u8, x: []const BlockQ8K) f32 {
-    const blocks = asBlocks(BlockQ4K, w, x.len);
-    var acc: f32 = 0;
-    for (blocks, x) |*b, *y| {
+    var out: [1]f32 = undefined;
+    dotQ4KN(1, w, .{x.ptr}, x.len, &out);
+    return out[0];
+}
+
+pub fn dotQ4KN(comptime n: usize, w: []const u8, xs: [n][*]const BlockQ8K, nb: usize, out: *[n]f32) void {
+    const blocks = asBlocks(BlockQ4K, w, nb);
+    var acc: [n]F32x16 = @splat(@splat(0));
+    var mins: [n]f32 = @splat(0);
+    for (blocks, 0..) |*b, i| {
         var q: [256]i8 = undefined;
         var sc: [8]u8 = undefined;
         var m: [8]u8 = undefined;
         unpackQ4K(b, &q, &sc, &m);
-        var sumi: i32 = 0;
-        var summ: i32 = 0;
-        for (0..8) |j| {
-            const s = dot32(q[j * 32 ..][0..32].*, y.qs[j * 32 ..][0..32].*);
-            sumi += @as(i32, sc[j]) * s;
-            summ += @as(i32, m[j]) * (@as(i32, y.bsums[2 * j]) + @as(i32, y.bsums[2 * j + 1]));
+        const d = f16ToF32(b.d);
+        const dmin = f16ToF32(b.dmin);
+        inline for (0..n) |k| {
+            const y = &xs[k][i];
+            var isum: I32x16 = @splat(0);
+            var summ: i32 = 0;
+            inline for (0..8) |j| {
+                isum += pairSums(q[j * 32 ..][0..32].*, y.qs[j * 32 ..][0..32].*) * @as(I32x16, @splat(sc[j]));
+                summ += @as(i32, m[j]) * (@as(i32, y.bsums[2 * j]) + @as(i32, y.bsums[2 * j + 1]));
+            }
+            acc[k] = @mulAdd(F32x16, @floatFromInt(isum), @splat(d * y.d), acc[k]);
+            mins[k] += dmin * y.d * @as(f32, @floatFromInt(summ));
         }
-        acc += f16ToF32(b.d) * y.d * @as(f32, @floatFromInt(sumi)) - f16ToF32(b.dmin) * y.d * @as(f32, @floatFromInt(summ));
     }
-    return acc;
+    inline for (0..n) |k| out[k] = @reduce(.Add, acc[k]) - mins[k];
 }
 
 pub fn dotQ6K(w: []const u8, x: []const BlockQ8K) f32 {
-    const blocks = asBlocks(BlockQ6K, w, x.len);
-    var acc: f32 = 0;
-    for (blocks, x) |*b, *y| {
+    var out: [1]f32 = undefined;
+    dotQ6KN(1, w, .{x.ptr}, x.len, &out);
+    return out[0];
+}
+
+pub fn dotQ6KN(comptime n: usize, w: []const u8, xs: [n][*]const BlockQ8K, nb: usize, out: *[n]f32) void {
+    const blocks = asBlocks(BlockQ6K, w, nb);
+    var acc: [n]F32x16 = @splat(@splat(0));
+    for (blocks, 0..) |*b, i| {
         var q: [256]i8 = undefined;
         unpackQ6K(b, &q);
-        var sumi: i32 = 0;
-        for (0..16) |j| {
-            const qa: @Vector(16, i16) = @as(@Vector(16, i8), q[j * 16 ..][0..16].*);
-            const ya: @Vector(16, i16) = @as(@Vector(16, i8), y.qs[j * 16 ..][0..16].*);
-            sumi += @as(i32, b.scales[j]) * @reduce(.Add, @as(@Vector(16, i32), qa * ya));
+        const d = f16ToF32(b.d);
+        inline for (0..n) |k| {
+            const y = &xs[k][i];
+            var isum: I32x16 = @splat(0);
+            inline for (0..16) |j| {
+                const qa: @Vector(16, i16) = @as(@Vector(16, i8), q[j * 16 ..][0..16].*);
+                const ya: @Vector(16, i16) = @as(@Vector(16, i8), y.qs[j * 16 ..][0..16].*);
+                isum += @as(I32x16, qa * ya) * @as(I32x16, @splat(b.scales[j]));
+            }
+            acc[k] = @mulAdd(F32x16, @floatFromInt(isum), @splat(d * y.d), acc[k]);
         }
-        acc += f16ToF32(b.d) * y.d * @as(f32, @floatFromInt(sumi));
     }
-    return acc;
+    inline for (0..n) |k| out[k] = @reduce(.Add, acc[k]);
+}
+
+/// Dot products of one weight row with `n` prepared activation rows (stride apart),
+/// for the types with a multi-row kernel; false for the others.
+pub fn dotRows(comptime t: Type, comptime n: usize, w: []const u8, act: [*]align(4) const u8, stride: usize, cols: usize, out: *[n]f32) bool {
+    switch (t) {
+        .q8_0, .q4_0, .q5_0 => {
+            var xs: [n][*]const BlockQ8_0 = undefined;
+            inline for (0..n) |k| xs[k] = @ptrCast(@alignCast(act + k * stride));
+            switch (t) {
+                .q8_0 => dot32BlocksN(BlockQ8_0, qsOf, n, w, xs, cols / 32, out),
+                .q4_0 => dot32BlocksN(BlockQ4_0, unpacked4_0, n, w, xs, cols / 32, out),
+                .q5_0 => dot32BlocksN(BlockQ5_0, unpacked5_0, n, w, xs, cols / 32, out),
+                else => unreachable,
+            }
+            return true;
+        },
+        .q4_k, .q6_k => {
+            var xs: [n][*]const BlockQ8K = undefined;
+            inline for (0..n) |k| xs[k] = @ptrCast(@alignCast(act + k * stride));
+            if (t == .q4_k) dotQ4KN(n, w, xs, cols / 256, out) else dotQ6KN(n, w, xs, cols / 256, out);
+            return true;
+        },
+        else => return false,
+    }
 }
 
 const lanes = 16;
@@ -529,6 +598,14 @@ test "quantised dot products equal the dot of dequantised weights with dequantis
             try std.testing.expect(@abs(b - xv) <= 0.02 * @abs(xv) + 0.03);
         }
         const got = dot(t, &w_bytes, &act, n);
+        var four: [4]f32 = undefined;
+        var acts: [4 * n * 4]u8 align(4) = undefined;
+        for (0..4) |k| @memcpy(acts[k * n * 4 ..][0 .. n * 4], &act);
+        const multi = switch (t) {
+            inline .q8_0, .q4_0, .q5_0, .q4_k, .q6_k => |ct| dotRows(ct, 4, &w_bytes, &acts, n * 4, n, &four),
+            else => false,
+        };
+        if (multi) for (four) |v| try std.testing.expectEqual(got, v);
         std.testing.expect(@abs(got - ref) <= 1e-4 * mag + 1e-5) catch |e| {
             std.debug.print("type {s}: got {d} want {d}\n", .{ @tagName(t), got, ref });
             return e;
