@@ -274,8 +274,13 @@ const odds = evens + @as(@Vector(16, i32), @splat(1));
 
 /// Sums of adjacent product pairs of two 32-byte blocks (the shape of pmaddwd), 16 lanes.
 inline fn pairSums(a: @Vector(32, i8), b: @Vector(32, i8)) I32x16 {
-    const p: @Vector(32, i32) = @as(@Vector(32, i16), a) * @as(@Vector(32, i16), b);
-    return @shuffle(i32, p, undefined, evens) + @shuffle(i32, p, undefined, odds);
+    const a16: @Vector(32, i16) = a;
+    const b16: @Vector(32, i16) = b;
+    const ae: I32x16 = @shuffle(i16, a16, undefined, evens);
+    const ao: I32x16 = @shuffle(i16, a16, undefined, odds);
+    const be: I32x16 = @shuffle(i16, b16, undefined, evens);
+    const bo: I32x16 = @shuffle(i16, b16, undefined, odds);
+    return ae * be + ao * bo;
 }
 
 /// The 32-element formats: block sums stay in a vector, scaled per block, reduced once.
@@ -376,10 +381,12 @@ pub fn dotQ6KN(comptime n: usize, w: []const u8, xs: [n][*]const BlockQ8K, nb: u
         inline for (0..n) |k| {
             const y = &xs[k][i];
             var isum: I32x16 = @splat(0);
-            inline for (0..16) |j| {
-                const qa: @Vector(16, i16) = @as(@Vector(16, i8), q[j * 16 ..][0..16].*);
-                const ya: @Vector(16, i16) = @as(@Vector(16, i8), y.qs[j * 16 ..][0..16].*);
-                isum += @as(I32x16, qa * ya) * @as(I32x16, @splat(b.scales[j]));
+            // Lanes 0-7 of a pair sum cover the first 16 elements, lanes 8-15 the next 16.
+            inline for (0..8) |j| {
+                const lo: @Vector(8, i32) = @splat(b.scales[2 * j]);
+                const hi: @Vector(8, i32) = @splat(b.scales[2 * j + 1]);
+                const scale: I32x16 = std.simd.join(lo, hi);
+                isum += pairSums(q[j * 32 ..][0..32].*, y.qs[j * 32 ..][0..32].*) * scale;
             }
             acc[k] = @mulAdd(F32x16, @floatFromInt(isum), @splat(d * y.d), acc[k]);
         }
