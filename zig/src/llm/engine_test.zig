@@ -83,6 +83,15 @@ test "a corrupt or unsupported model gives an error message" {
     try std.testing.expect(std.mem.indexOf(u8, msg.slice(), "mamba") != null);
 }
 
+test "a message longer than its buffer is cut" {
+    var msg: model_mod.Message = .{};
+    const xs: [300]u8 = @splat('x');
+    const ys: [300]u8 = @splat('y');
+    msg.set("{s}{s}", .{ &xs, &ys });
+    try std.testing.expectEqual(msg.buf.len, msg.slice().len);
+    try std.testing.expectEqual(@as(u8, 'y'), msg.slice()[msg.buf.len - 1]);
+}
+
 test {
     _ = @import("gguf.zig");
     _ = @import("quant.zig");

@@ -13,9 +13,11 @@ pub const Message = struct {
     buf: [320]u8 = undefined,
     len: usize = 0,
 
+    /// Formats into the buffer; a message too long for it is cut, never garbage.
     pub fn set(m: *Message, comptime fmt: []const u8, args: anytype) void {
-        const s = std.fmt.bufPrint(&m.buf, fmt, args) catch m.buf[0..];
-        m.len = s.len;
+        var w: std.Io.Writer = .fixed(&m.buf);
+        w.print(fmt, args) catch {};
+        m.len = w.end;
     }
     pub fn slice(m: *const Message) []const u8 {
         return m.buf[0..m.len];
