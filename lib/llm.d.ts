@@ -210,3 +210,7 @@ export declare class Model {
 }
 
 export declare function loadModel(path: string, options?: LoadOptions): Promise<Model>
+
+/** `llm.connect({ baseURL, apiKey, model })`: the generate / chat API against an OpenAI-compatible server (SSE). */
+export { connect, LlmRemoteError } from './llm-remote'
+export type { ConnectOptions, RemoteModel, RemoteGeneration, RemoteChatSession } from './llm-remote'

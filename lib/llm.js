@@ -497,3 +497,7 @@ async function loadModel(path, options = {}) {
 }
 
 module.exports = { loadModel, Model, Generation, ChatSession, LlmError }
+// llm.connect(): the same generate/chat API against an OpenAI-compatible server, loaded on first use.
+for (const name of ['connect', 'LlmRemoteError']) {
+  Object.defineProperty(module.exports, name, { enumerable: true, get: () => require('./llm-remote.js')[name] })
+}

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url'
 
 const require = createRequire(import.meta.url)
 const here = path.dirname(fileURLToPath(import.meta.url))
-const { connect, LlmRemoteError } = require('../../lib/llm-remote.js')
+// Through the package entry, as users reach it: ghostkit.llm.connect.
+const { connect, LlmRemoteError } = require('../../index.js').llm
 const { startLlamaServer } = require('../../scripts/peers/llama-cpp.js')
 
 const MODEL = path.join(here, '..', '..', '..', 'shared', 'models', 'stories260K-f32.gguf')
