@@ -40,7 +40,7 @@ function install(name, version, dir) {
   fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: `peer-${name}`, private: true }, null, 2)}\n`)
   execFileSync(
     npmCommand(),
-    ['install', '--prefix', dir, '--no-audit', '--no-fund', '--build-from-source', '--foreground-scripts', `${name}@${version}`],
+    ['install', '--prefix', dir, '--no-audit', '--no-fund', '--foreground-scripts', `${name}@${version}`],
     { env, stdio: ['ignore', 'inherit', 'inherit'], cwd: dir },
   )
   // Prove the build loads and runs before the folder is marked complete.
