@@ -19,3 +19,4 @@
 #![deny(missing_docs)]
 
 pub mod crypto;
+pub mod db;
