@@ -4,37 +4,22 @@
 // write to the pipe) only after COMMIT has returned, so every id the parent reads names
 // a transaction that ghostkit reported as committed.
 //
-//   node crash-writer.mjs <file> <raw key hex> <sync|async> <seed>
-import { createHash } from 'node:crypto'
+//   node crash-writer.mjs <file> <raw key hex> <sync|async>
+import { createHash, randomBytes, randomInt } from 'node:crypto'
 import { writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
 const db = require('../../../lib/db.js')
 
-const [file, keyHex, api, seedText] = process.argv.slice(2)
+const [file, keyHex, api] = process.argv.slice(2)
 if (!file || !/^[0-9a-f]{64}$/.test(keyHex ?? '') || !['sync', 'async'].includes(api)) {
-  console.error('usage: crash-writer.mjs <file> <raw key hex> <sync|async> <seed>')
+  console.error('usage: crash-writer.mjs <file> <raw key hex> <sync|async>')
   process.exit(2)
 }
 
-// A small deterministic generator (xorshift32) so payloads vary run to run yet are cheap.
-let state = Number(seedText) >>> 0 || 1
-function nextRandom() {
-  state ^= state << 13
-  state >>>= 0
-  state ^= state >>> 17
-  state ^= state << 5
-  state >>>= 0
-  return state
-}
-function payload() {
-  // 1 byte to ~6 KiB: small rows share pages, large ones spill into overflow pages.
-  const length = 1 + (nextRandom() % 6000)
-  const bytes = Buffer.allocUnsafe(length)
-  for (let i = 0; i < length; i++) bytes[i] = nextRandom() & 0xff
-  return bytes
-}
+// Random sizes from 1 byte to ~4 KiB: small rows share pages, large ones spill into overflow pages.
+const payload = () => randomBytes(1 + randomInt(4000))
 
 const report = (line) => writeSync(1, `${line}\n`)
 
@@ -43,12 +28,15 @@ conn.exec(`
   CREATE TABLE IF NOT EXISTS txn (id INTEGER PRIMARY KEY, rows INTEGER NOT NULL, digest TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS item (txn INTEGER NOT NULL, seq INTEGER NOT NULL, payload BLOB NOT NULL, PRIMARY KEY (txn, seq));
 `)
+// A page cache far smaller than one transaction: SQLite spills uncommitted pages into the
+// WAL mid-transaction, so a kill often lands while pages are being written, not only in JS.
+conn.pragma('cache_size = 32')
 let id = conn.prepare('SELECT coalesce(max(id), 0) AS id FROM txn').get().id + 1
 report(`ready ${id}`)
 
 function makeTransaction() {
-  // Between 1 and 120 rows: some transactions fit in a page, others write hundreds of KiB.
-  const rows = 1 + (nextRandom() % 120)
+  // Between 1 and 80 rows: some transactions fit in a page, others write hundreds of KiB.
+  const rows = 1 + randomInt(80)
   const payloads = Array.from({ length: rows }, payload)
   const hash = createHash('sha256')
   for (const p of payloads) hash.update(p)

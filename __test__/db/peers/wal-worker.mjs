@@ -4,10 +4,11 @@
 //
 //   node wal-worker.mjs writer <file> <raw key hex> <durationMs>
 //     batch b (1, 2, 3, …) inserts rows (b, 0..9) in one transaction, alternating the sync
-//     and async APIs; prints `c <b>` after each COMMIT returns, `done <b>` at the end.
+//     and async APIs and reopening the database every WRITER_REOPEN_EVERY batches; prints
+//     `c <b>` after each COMMIT returns, `done <b>` at the end.
 //   node wal-worker.mjs reader <file> <raw key hex> <durationMs>
 //     reads the table again and again (sync and async, reopening the database every
-//     REOPEN_EVERY reads) and checks what it sees is a whole prefix of the writer's
+//     READER_REOPEN_EVERY reads) and checks what it sees is a whole prefix of the writer's
 //     batches that never shrinks; prints `done <reads> <last row count> <reopens>`.
 import { writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -16,7 +17,11 @@ const require = createRequire(import.meta.url)
 const db = require('../../../lib/db.js')
 
 const ROWS_PER_BATCH = 10
-const REOPEN_EVERY = 50
+// Both processes close and reopen the file now and then: the last connection to close
+// checkpoints and deletes the WAL while the other may be opening, the moment where
+// locks are contended most and where SQLITE_BUSY would surface without a busy timeout.
+const READER_REOPEN_EVERY = 10
+const WRITER_REOPEN_EVERY = 25
 
 const [role, file, keyHex, durationText] = process.argv.slice(2)
 const durationMs = Number(durationText)
@@ -29,11 +34,18 @@ const say = (line) => writeSync(1, `${line}\n`)
 const deadline = Date.now() + durationMs
 
 async function writer() {
-  const conn = db.open(file, { rawKey })
-  const insert = conn.prepare('INSERT INTO batch_row (batch, seq, value) VALUES (?, ?, ?)')
-  const writeBatch = conn.transaction((b) => {
-    for (let seq = 0; seq < ROWS_PER_BATCH; seq++) insert.run(b, seq, `batch ${b} row ${seq}`)
-  })
+  let conn
+  let insert
+  let writeBatch
+  const reopen = () => {
+    conn?.close()
+    conn = db.open(file, { rawKey })
+    insert = conn.prepare('INSERT INTO batch_row (batch, seq, value) VALUES (?, ?, ?)')
+    writeBatch = conn.transaction((b) => {
+      for (let seq = 0; seq < ROWS_PER_BATCH; seq++) insert.run(b, seq, `batch ${b} row ${seq}`)
+    })
+  }
+  reopen()
   let b = 0
   while (Date.now() < deadline) {
     b++
@@ -47,6 +59,7 @@ async function writer() {
       await conn.async.exec('COMMIT')
     }
     say(`c ${b}`)
+    if (b % WRITER_REOPEN_EVERY === 0) reopen()
   }
   conn.close()
   say(`done ${b}`)
@@ -66,7 +79,7 @@ async function reader() {
       throw Object.assign(new Error(`inconsistent read ${JSON.stringify(row)} after ${last} rows`), { code: 'TEST_INCONSISTENT' })
     }
     last = row.n
-    if (reads % REOPEN_EVERY === 0) {
+    if (reads % READER_REOPEN_EVERY === 0) {
       conn.close()
       conn = db.open(file, { rawKey })
       reopens++
