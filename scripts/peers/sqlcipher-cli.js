@@ -13,7 +13,7 @@ const { execFileSync, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { ensurePeer } = require('./cache.js')
+const { ensurePeer, peersRoot } = require('./cache.js')
 
 const VERSION = '4.6.1'
 const SUITE = 'trixie'
@@ -105,10 +105,39 @@ function cliFromDir(dir) {
   }
 }
 
+/**
+ * Runs `fn` holding an install lock (a directory, created atomically), so test files run in
+ * parallel never install the CLI twice into the same place. A lock older than
+ * LOCK_STALE_MS is left over from a killed install and is taken over.
+ */
+const LOCK_STALE_MS = 5 * 60_000
+function withInstallLock(fn) {
+  fs.mkdirSync(peersRoot(), { recursive: true })
+  const lock = path.join(peersRoot(), `sqlcipher-cli-${VERSION}.lock`)
+  const pause = new Int32Array(new SharedArrayBuffer(4))
+  for (;;) {
+    try {
+      fs.mkdirSync(lock)
+      break
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error
+    }
+    try {
+      if (Date.now() - fs.statSync(lock).mtimeMs > LOCK_STALE_MS) fs.rmSync(lock, { recursive: true, force: true })
+    } catch {}
+    Atomics.wait(pause, 0, 0, 250)
+  }
+  try {
+    return fn()
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true })
+  }
+}
+
 let cached
 /** Installs the CLI once (into the peers cache) and returns its runner. */
 function ensureSqlcipherCli() {
-  if (!cached) cached = cliFromDir(ensurePeer('sqlcipher-cli', VERSION, install))
+  if (!cached) cached = cliFromDir(withInstallLock(() => ensurePeer('sqlcipher-cli', VERSION, install)))
   return cached
 }
 
@@ -118,21 +147,13 @@ function sqlQuote(text) {
 
 /**
  * The `PRAGMA key` statement for a key: `{ rawKey }` (Buffer/Uint8Array, 32 bytes, or 48
- * with the salt) becomes `x'<hex>'`; `{ passphrase }` goes through SQLCipher's own PBKDF2.
- * Cipher settings are SQLCipher 4's defaults unless `compat` (e.g. 3) is given.
+ * with the salt) becomes `x'<hex>'`; `{ passphrase }` goes through SQLCipher 4's own PBKDF2
+ * (default settings: PBKDF2-HMAC-SHA512, 256,000 iterations).
  */
-function keyStatements({ rawKey, passphrase, compat } = {}) {
-  const out = []
-  if (rawKey !== undefined) {
-    const hex = Buffer.from(rawKey).toString('hex')
-    out.push(`PRAGMA key = "x'${hex}'";`)
-  } else if (passphrase !== undefined) {
-    out.push(`PRAGMA key = ${sqlQuote(passphrase)};`)
-  } else {
-    throw new TypeError('a key is required: { rawKey } or { passphrase }')
-  }
-  if (compat !== undefined) out.push(`PRAGMA cipher_compatibility = ${Number(compat)};`)
-  return out.join('\n')
+function keyStatements({ rawKey, passphrase } = {}) {
+  if (rawKey !== undefined) return `PRAGMA key = "x'${Buffer.from(rawKey).toString('hex')}'";`
+  if (passphrase !== undefined) return `PRAGMA key = ${sqlQuote(passphrase)};`
+  throw new TypeError('a key is required: { rawKey } or { passphrase }')
 }
 
 /**
