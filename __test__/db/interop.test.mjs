@@ -4,6 +4,8 @@
 // raw key and with SQLCipher's own passphrase KDF, and both sides see the same rows byte
 // for byte — integers up to 2^63-1, reals by their IEEE-754 bits, UTF-8 text by its bytes,
 // blobs from empty to several pages, NULLs — over enough rows to span hundreds of pages.
+// The Argon2id `{ key }` mode is checked against the CLI too, with the key derived by an
+// independent Argon2id (hash-wasm) from the documented parameters and the file's salt.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
@@ -11,12 +13,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
+import { argon2id } from 'hash-wasm'
 
 const require = createRequire(import.meta.url)
 const db = require('../../lib/db.js')
 const { runSql, queryJson, ensureSqlcipherCli } = require('../../scripts/peers/sqlcipher-cli.js')
 
 const ROW_COUNT = 1200
+// `{ key }` mode as lib/db.d.ts documents it: Argon2id t=2, m=19 MiB, p=1, 32-byte key,
+// salted with the file's first 16 bytes, handed to SQLCipher as x'<key><salt>'.
+const ARGON2 = { iterations: 2, memorySize: 19456, parallelism: 1, hashLength: 32 }
 const SCHEMA = 'CREATE TABLE items (id INTEGER PRIMARY KEY, i INTEGER, big INTEGER, r REAL, t TEXT, b BLOB, n)'
 const PASSPHRASE = "correct horse ' battery \"staple\" 🐎 ü"
 
@@ -229,4 +235,43 @@ test("a CLI passphrase file refuses a wrong passphrase in ghostkit with ERR_ZQLI
   } finally {
     conn.close()
   }
+})
+
+async function argon2Key(passphrase, salt) {
+  return Buffer.from(await argon2id({ ...ARGON2, password: Buffer.from(passphrase, 'utf8'), salt, outputType: 'binary' }))
+}
+
+test('the documented Argon2id parameters are the ones ghostkit exports', () => {
+  assert.deepEqual(
+    { t: db.KEY_KDF.tCost, m: db.KEY_KDF.mCostKib, p: db.KEY_KDF.parallelism, salt: db.KEY_KDF.saltBytes, algorithm: db.KEY_KDF.algorithm },
+    { t: ARGON2.iterations, m: ARGON2.memorySize, p: ARGON2.parallelism, salt: 16, algorithm: 'argon2id' },
+  )
+})
+
+test('a file ghostkit writes with { key } opens in the CLI with x\'<Argon2id key><salt>\' derived independently', async (t) => {
+  const file = path.join(tempDir(t), 'gk-argon2.db')
+  writeWithGhostkit(file, { key: PASSPHRASE }, rows)
+  assertEncrypted(file)
+  const salt = readFileSync(file).subarray(0, 16)
+  const derived = await argon2Key(PASSPHRASE, salt)
+  assertCliRows(file, { rawKey: Buffer.concat([derived, salt]) }, rows)
+  // The raw key alone works as well (SQLCipher then reads the salt from the file)…
+  assert.equal(runSql(file, { rawKey: derived }, 'SELECT count(*) FROM items;').trim(), String(ROW_COUNT))
+  // …and the passphrase through SQLCipher's own KDF does not: the key really is Argon2id's.
+  assertCliRejects(file, { passphrase: PASSPHRASE })
+})
+
+test('a file the CLI writes with x\'<Argon2id key><salt>\' opens in ghostkit with { key }', async (t) => {
+  const file = path.join(tempDir(t), 'cli-argon2.db')
+  const salt = randomBytes(16)
+  const derived = await argon2Key(PASSPHRASE, salt)
+  runSql(file, { rawKey: Buffer.concat([derived, salt]) }, insertSql(rows))
+  assert.ok(readFileSync(file).subarray(0, 16).equals(salt), 'the CLI stored the given salt')
+  const conn = db.open(file, { key: PASSPHRASE })
+  try {
+    assertGhostkitRows(conn, rows)
+  } finally {
+    conn.close()
+  }
+  assert.throws(() => db.open(file, { key: `${PASSPHRASE} ` }), (e) => e.code === 'ERR_ZQLITE_BAD_KEY')
 })
