@@ -275,3 +275,26 @@ test('a file the CLI writes with x\'<Argon2id key><salt>\' opens in ghostkit wit
   }
   assert.throws(() => db.open(file, { key: `${PASSPHRASE} ` }), (e) => e.code === 'ERR_ZQLITE_BAD_KEY')
 })
+
+test('ghostkit and the CLI share one live WAL database: each reads what the other just committed', (t) => {
+  const file = path.join(tempDir(t), 'live-wal.db')
+  const rawKey = randomBytes(32)
+  const conn = db.open(file, { rawKey })
+  try {
+    assert.equal(conn.pragma('journal_mode', { simple: true }), 'wal')
+    // No automatic checkpoint: the rows stay in ghostkit's WAL frames while the CLI reads.
+    conn.pragma('wal_autocheckpoint = 0')
+    conn.exec(SCHEMA)
+    const insert = conn.prepare('INSERT INTO items (id, i, big, r, t, b, n) VALUES (@id, @i, @big, @r, @t, @b, @n)')
+    const some = rows.slice(0, 300)
+    conn.transaction(() => some.forEach((r) => insert.run(r)))()
+    assert.ok(readFileSync(`${file}-wal`).length > 100 * 4096, 'the rows are in the WAL')
+    assertCliRows(file, { rawKey }, some)
+    // The CLI appends a row through the same WAL; ghostkit's open connection sees it.
+    const extra = { ...rows[300], id: 5000, t: 'written by the CLI ✍' }
+    runSql(file, { rawKey }, insertSql([extra]).replace(`${SCHEMA};`, ''))
+    assertGhostkitRows(conn, [...some, extra])
+  } finally {
+    conn.close()
+  }
+})
