@@ -1,1 +1,2 @@
 export * as crypto from './lib/crypto'
+export * as db from './lib/db'

@@ -4,3 +4,7 @@ Object.defineProperty(exports, 'crypto', {
   enumerable: true,
   get: () => require('./lib/crypto.js'),
 })
+Object.defineProperty(exports, 'db', {
+  enumerable: true,
+  get: () => require('./lib/db.js'),
+})

@@ -178,7 +178,7 @@ export declare class Database {
   function(name: string, options: FunctionOptions, fn: (...args: any[]) => SqlValue | boolean | undefined): this
   /** Copies the database to `destination` (a new file, encrypted with the same key), off the event loop. */
   backup(destination: string, options?: BackupOptions): Promise<{ totalPages: number; remainingPages: number }>
-  /** The database as a Buffer (SQLite's serialization: the pages as stored, so still encrypted). */
+  /** The database as a Buffer: SQLite's serialization, DECRYPTED (a plain SQLite image). Handle it as secret. */
   serialize(options?: { attached?: string }): Buffer
   /** Changes the key. Same forms as open: `{ key }`, `{ rawKey }` or `{ passphrase, kdf: 'sqlcipher' }`. */
   rekey(options: Pick<OpenOptions, 'key' | 'rawKey' | 'passphrase' | 'kdf'>): this

@@ -171,7 +171,19 @@ impl Connection {
                         message: format!("unable to open database file: {text} is a directory"),
                     });
                 }
-                Ok(_) => salt = read_salt(path)?,
+                Ok(meta) => {
+                    // Databases are whole pages (512 bytes at least); anything else was cut short.
+                    if meta.len() % 512 != 0 {
+                        return Err(Error::Sqlite {
+                            code: 11,
+                            message: format!(
+                                "database disk image is malformed: {text} is truncated ({} bytes is not a whole number of pages)",
+                                meta.len()
+                            ),
+                        });
+                    }
+                    salt = read_salt(path)?
+                }
                 Err(_) if options.file_must_exist || options.readonly => {
                     return Err(Error::Sqlite {
                         code: 14,
@@ -258,11 +270,8 @@ impl Connection {
     }
 
     fn key_pragma(&self, which: &str, pragma: &KeyPragma) -> Result<(), Error> {
-        let mut sql = KeyPragma(format!("PRAGMA {which} = \"{}\"", pragma.0));
-        let result = self.execute_batch(&sql.0);
-        super::key::zero(unsafe { sql.0.as_bytes_mut() });
-        drop(sql);
-        result
+        let db = self.handle.raw()?;
+        exec_key_pragma(db, which, pragma)
     }
 
     /// Changes the key of an encrypted database (re-encrypting every page).
@@ -533,31 +542,7 @@ impl Connection {
             return Err(e);
         }
         if let Some(pragma) = self.handle.key.lock().unwrap().as_ref() {
-            let sql = KeyPragma(format!("PRAGMA key = \"{}\"", pragma.0));
-            let c_sql =
-                CString::new(sql.0.clone()).map_err(|_| Error::InvalidArgument("key".into()));
-            let mut c_sql = c_sql?;
-            // SAFETY: valid handle and string.
-            let rc = unsafe {
-                ffi::sqlite3_exec(
-                    dest,
-                    c_sql.as_ptr(),
-                    std::ptr::null(),
-                    std::ptr::null_mut(),
-                    std::ptr::null_mut(),
-                )
-            };
-            // SAFETY: zero the C copy of the key before freeing it.
-            unsafe {
-                super::key::zero(std::slice::from_raw_parts_mut(
-                    c_sql.as_ptr() as *mut u8,
-                    c_sql.as_bytes().len(),
-                ))
-            };
-            c_sql = CString::default();
-            drop(c_sql);
-            if rc != ffi::SQLITE_OK {
-                let e = Error::from_db(dest, rc);
+            if let Err(e) = exec_key_pragma(dest, "key", pragma) {
                 close_dest(dest);
                 return Err(e);
             }
@@ -614,6 +599,33 @@ impl Drop for Backup {
             ffi::sqlite3_backup_finish(self.backup);
             ffi::sqlite3_close_v2(self.dest);
         }
+    }
+}
+
+/// Runs `PRAGMA <which> = <key>` on `db` from a NUL-terminated copy that is zeroed after.
+fn exec_key_pragma(db: *mut ffi::sqlite3, which: &str, pragma: &KeyPragma) -> Result<(), Error> {
+    let mut sql = KeyPragma(format!("PRAGMA {which} = {}\0", pragma.0));
+    if sql.0[..sql.0.len() - 1].contains('\0') {
+        return Err(Error::InvalidArgument(
+            "a key must not contain NUL characters".into(),
+        ));
+    }
+    // SAFETY: valid handle; `sql` is NUL-terminated.
+    let rc = unsafe {
+        ffi::sqlite3_exec(
+            db,
+            sql.0.as_ptr().cast(),
+            std::ptr::null(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        )
+    };
+    // SAFETY: zeroes keep the String valid UTF-8.
+    super::key::zero(unsafe { sql.0.as_bytes_mut() });
+    if rc == ffi::SQLITE_OK {
+        Ok(())
+    } else {
+        Err(Error::from_db(db, rc))
     }
 }
 

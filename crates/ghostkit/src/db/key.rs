@@ -64,23 +64,29 @@ impl Key {
         match self {
             Key::Passphrase(passphrase) => {
                 let mut raw = kdf::argon2id(passphrase, salt, ARGON2_PARAMS, RAW_KEY_LEN)?;
-                text.push_str("x'");
+                text.push_str("\"x'");
                 hex_into(&mut text, &raw);
                 hex_into(&mut text, salt);
-                text.push('\'');
+                text.push_str("'\"");
                 zero(&mut raw);
             }
             Key::Raw(raw) => {
-                text.push_str("x'");
+                text.push_str("\"x'");
                 hex_into(&mut text, raw);
-                text.push('\'');
+                text.push_str("'\"");
             }
             Key::SqlcipherPassphrase(passphrase) => {
                 let passphrase = std::str::from_utf8(passphrase).map_err(|_| {
                     Error::InvalidArgument("a SQLCipher passphrase must be UTF-8".into())
                 })?;
+                // Quotes doubled in place: no unzeroed intermediate copy.
                 text.push('\'');
-                text.push_str(&passphrase.replace('\'', "''"));
+                for c in passphrase.chars() {
+                    if c == '\'' {
+                        text.push('\'');
+                    }
+                    text.push(c);
+                }
                 text.push('\'');
             }
         }
