@@ -193,6 +193,7 @@ export async function define() {
       ghostkit: `SQLite ${versions.sqlite}, SQLCipher ${versions.sqlcipher}, provider ${versions.provider}`,
       'better-sqlite3': `${PACKAGES['better-sqlite3']} (SQLite ${conns.plain.read.prepare('SELECT sqlite_version() AS v').get().v})`,
       'multiple-ciphers': `${PACKAGES['better-sqlite3-multiple-ciphers']} (${mcVersion})`,
+      'cipher settings': "same SQLCipher 4 format (each library opened the other's encrypted file)",
     },
     cases: [
       ...casesFor('plain', syncOps(conns.ghostPlain), asyncOps(conns.ghostPlain), {
