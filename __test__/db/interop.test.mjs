@@ -8,117 +8,31 @@
 // independent Argon2id (hash-wasm) from the documented parameters and the file's salt.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { argon2id } from 'hash-wasm'
+import { CANONICAL_SQL, PASSPHRASE, SCHEMA, canonical, insertSql, makeRows, readWithGhostkit, writeWithGhostkit as writeRows } from './peers/rows.mjs'
 
 const require = createRequire(import.meta.url)
 const db = require('../../lib/db.js')
+const { availableCpuLevels } = require('../../lib/crypto.js')
 const { runSql, queryJson, ensureSqlcipherCli } = require('../../scripts/peers/sqlcipher-cli.js')
 
 const ROW_COUNT = 1200
 // `{ key }` mode as lib/db.d.ts documents it: Argon2id t=2, m=19 MiB, p=1, 32-byte key,
 // salted with the file's first 16 bytes, handed to SQLCipher as x'<key><salt>'.
 const ARGON2 = { iterations: 2, memorySize: 19456, parallelism: 1, hashLength: 32 }
-const SCHEMA = 'CREATE TABLE items (id INTEGER PRIMARY KEY, i INTEGER, big INTEGER, r REAL, t TEXT, b BLOB, n)'
-const PASSPHRASE = "correct horse ' battery \"staple\" 🐎 ü"
 
-const INTEGERS = [0, 1, -1, 2 ** 31 - 1, -(2 ** 31), Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 7919]
-const BIGS = [9223372036854775807n, -9223372036854775808n, 2n ** 53n + 1n, -(2n ** 60n), 42n]
-const REALS = [1 / 3, -2.5, 1e300, 5e-324, Math.PI, 0.1, -1.7976931348623157e308, 123456.789]
-const TEXTS = [
-  'plain ascii',
-  'héllo wörld',
-  '日本語のテキスト',
-  '🔐 keys 🗝️ and 👩‍👩‍👧',
-  'e\u0301 combining',
-  'مرحبا بالعالم',
-  "quote ' double \" backslash \\ semicolon ; -- comment",
-  '',
-  'long '.repeat(900),
-]
-
-/** ROW_COUNT deterministic rows with every storage class; blobs from 0 to ~9 KB. */
-function makeRows() {
-  const rows = []
-  for (let id = 1; id <= ROW_COUNT; id++) {
-    const blobLength = id % 97 === 0 ? 9000 + id : id % 5 === 0 ? 0 : (id * 37) % 1500
-    const b = Buffer.alloc(blobLength)
-    for (let k = 0; k < blobLength; k++) b[k] = (id * 131 + k * 7) & 0xff
-    rows.push({
-      id,
-      i: id % 3 === 0 ? INTEGERS[id % INTEGERS.length] : id * 1000003,
-      big: BIGS[id % BIGS.length],
-      r: REALS[id % REALS.length] * (id % 2 ? 1 : -1),
-      t: `${TEXTS[id % TEXTS.length]} #${id}`,
-      b,
-      n: null,
-    })
-  }
-  return rows
-}
-
-const realBits = (x) => {
-  const buf = Buffer.alloc(8)
-  buf.writeDoubleBE(x)
-  return buf.toString('hex').toUpperCase()
-}
-
-/** What the CLI's canonical query must print for `rows`. */
-function expectedCanonical(rows) {
-  return rows.map((r) => ({
-    id: r.id,
-    ti: 'integer',
-    i: String(r.i),
-    tbig: 'integer',
-    big: String(r.big),
-    tr: 'real',
-    rbits: realBits(r.r),
-    tt: 'text',
-    t: Buffer.from(r.t, 'utf8').toString('hex').toUpperCase(),
-    tb: 'blob',
-    b: r.b.toString('hex').toUpperCase(),
-    tn: 'null',
-  }))
-}
-
-// Exact in the CLI: integers as text, reals as their 8 bytes, text as its UTF-8 bytes.
-const CANONICAL_SQL = `SELECT id, typeof(i) AS ti, CAST(i AS TEXT) AS i, typeof(big) AS tbig, CAST(big AS TEXT) AS big,
-  typeof(r) AS tr, hex(ieee754_to_blob(r)) AS rbits, typeof(t) AS tt, hex(CAST(t AS BLOB)) AS t,
-  typeof(b) AS tb, hex(b) AS b, typeof(n) AS tn FROM items ORDER BY id;`
-
-/** The rows as SQL the CLI runs, built from exact literals (no float or text re-parsing). */
-function insertSql(rows) {
-  const lines = ['BEGIN;', `${SCHEMA};`]
-  for (const r of rows) {
-    lines.push(
-      `INSERT INTO items VALUES (${r.id}, ${r.i}, ${r.big}, ieee754_from_blob(x'${realBits(r.r)}'), ` +
-        `CAST(x'${Buffer.from(r.t, 'utf8').toString('hex')}' AS TEXT), x'${r.b.toString('hex')}', NULL);`,
-    )
-  }
-  lines.push('COMMIT;')
-  return lines.join('\n')
-}
-
-function writeWithGhostkit(file, options, rows) {
-  const conn = db.open(file, options)
-  try {
-    conn.exec(SCHEMA)
-    const insert = conn.prepare('INSERT INTO items (id, i, big, r, t, b, n) VALUES (@id, @i, @big, @r, @t, @b, @n)')
-    conn.transaction((all) => {
-      for (const r of all) insert.run(r)
-    })(rows)
-  } finally {
-    conn.close()
-  }
-}
+const writeWithGhostkit = (file, options, rows) => writeRows(db, file, options, rows)
 
 /** Reads every row back through ghostkit and compares the JS values themselves. */
 function assertGhostkitRows(conn, rows) {
-  const got = conn.prepare('SELECT id, i, big, r, t, b, n FROM items ORDER BY id').safeIntegers(true).all()
+  const got = readWithGhostkit(conn)
   assert.equal(got.length, rows.length)
   for (let k = 0; k < rows.length; k++) {
     const g = got[k]
@@ -138,7 +52,7 @@ function assertGhostkitRows(conn, rows) {
 function assertCliRows(file, key, rows) {
   const got = queryJson(file, key, CANONICAL_SQL)
   assert.equal(got.length, rows.length)
-  const want = expectedCanonical(rows)
+  const want = canonical(rows)
   for (let k = 0; k < rows.length; k++) assert.deepEqual(got[k], want[k], `row ${rows[k].id} as the CLI sees it`)
 }
 
@@ -163,7 +77,7 @@ test('the SQLCipher CLI peer is version 4.6.1', () => {
   assert.match(out.stdout, /^4\.6\.1\b/)
 })
 
-const rows = makeRows()
+const rows = makeRows(ROW_COUNT)
 
 test('a file ghostkit writes with { rawKey } opens in the CLI with the same raw key and the same rows', (t) => {
   const file = path.join(tempDir(t), 'gk-raw.db')
@@ -292,9 +206,46 @@ test('ghostkit and the CLI share one live WAL database: each reads what the othe
     assertCliRows(file, { rawKey }, some)
     // The CLI appends a row through the same WAL; ghostkit's open connection sees it.
     const extra = { ...rows[300], id: 5000, t: 'written by the CLI ✍' }
-    runSql(file, { rawKey }, insertSql([extra]).replace(`${SCHEMA};`, ''))
+    runSql(file, { rawKey }, insertSql([extra], { schema: false }))
     assertGhostkitRows(conn, [...some, extra])
   } finally {
     conn.close()
   }
 })
+
+// Every CPU level's provider (AES-NI/VAES widths, SHA extensions, the portable baseline)
+// is one ghostkit could pick on some machine: each must meet the CLI in both directions.
+const LEVEL_CHILD = fileURLToPath(new URL('./peers/level-interop.mjs', import.meta.url))
+const LEVEL_ROWS = 300
+
+function levelChild(level, args) {
+  const r = spawnSync(process.execPath, [LEVEL_CHILD, ...args], {
+    env: { ...process.env, GHOSTKIT_CPU_LEVEL: level },
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  })
+  assert.equal(r.status, 0, `level ${level} child failed: ${r.stderr}`)
+  const out = JSON.parse(r.stdout)
+  assert.equal(out.provider, level, 'the child used the requested provider level')
+  return out
+}
+
+for (const level of availableCpuLevels) {
+  test(`provider level ${level}: raw-key and passphrase files go both ways with the CLI`, (t) => {
+    const dir = tempDir(t)
+    const some = rows.slice(0, LEVEL_ROWS)
+    const rawKey = randomBytes(32)
+    const raw = JSON.stringify({ rawKey: rawKey.toString('hex') })
+    const compat = JSON.stringify({ passphrase: PASSPHRASE, kdf: 'sqlcipher' })
+
+    levelChild(level, ['write', path.join(dir, 'raw.db'), raw, String(LEVEL_ROWS)])
+    assertCliRows(path.join(dir, 'raw.db'), { rawKey }, some)
+    levelChild(level, ['write', path.join(dir, 'pass.db'), compat, String(LEVEL_ROWS)])
+    assertCliRows(path.join(dir, 'pass.db'), { passphrase: PASSPHRASE }, some)
+
+    runSql(path.join(dir, 'cli-raw.db'), { rawKey }, insertSql(some))
+    assert.deepEqual(levelChild(level, ['read', path.join(dir, 'cli-raw.db'), raw]).rows, canonical(some))
+    runSql(path.join(dir, 'cli-pass.db'), { passphrase: PASSPHRASE }, insertSql(some))
+    assert.deepEqual(levelChild(level, ['read', path.join(dir, 'cli-pass.db'), compat]).rows, canonical(some))
+  })
+}
