@@ -9,8 +9,10 @@
 //   insert       INSERT … VALUES (@nul, @integer, @real, @text)   (.run())
 //   100 inserts in a transaction                                  (db.transaction())
 // ghostkit runs each case twice: its sync API, and its promise API (db.async, one call at
-// a time; a transaction is BEGIN, 100 runs, COMMIT through it). `all 100 (raw)` reads
-// arrays instead of objects, to show what building row objects costs.
+// a time; a transaction is BEGIN, 100 runs, COMMIT through it). `all 100 (raw arrays)`
+// reads arrays instead of objects, to show what building row objects costs; the `no page
+// cache` cases (cache_size = 0) read, check and decrypt pages on every query, to show
+// what the cipher costs (with the 16 MB cache the whole table stays decrypted in memory).
 // The anchors are built from source into the peers cache on first use (several minutes;
 // `node scripts/peers/better-sqlite3.js` does it ahead of time).
 //
@@ -63,14 +65,20 @@ function openPair(dir, name, open) {
   const write = open(writeFile)
   write.exec('DELETE FROM small WHERE rowid > 1')
   write.exec('VACUUM')
-  for (const conn of [read, write]) for (const p of PRAGMAS) conn.pragma(p)
-  return { read, write }
+  // A reader without a page cache (better-sqlite3's NO_CACHE=1 setting): every page a
+  // query touches is read and, in an encrypted file, HMAC-checked and decrypted again.
+  const uncached = open(readFile)
+  for (const conn of [read, write, uncached]) for (const p of PRAGMAS) conn.pragma(p)
+  uncached.pragma('cache_size = 0')
+  return { read, write, uncached }
 }
 
 // The sync operations, identical for ghostkit and the better-sqlite3 family.
-function syncOps({ read, write }) {
+function syncOps({ read, write, uncached }) {
   const one = read.prepare(SELECT_ONE)
   const hundred = read.prepare(SELECT_100)
+  const oneUncached = uncached.prepare(SELECT_ONE)
+  const hundredUncached = uncached.prepare(SELECT_100)
   const hundredRaw = read.prepare(SELECT_100).raw(true)
   const insert = write.prepare(INSERT)
   const row = write.prepare(`SELECT ${COLUMNS.join(', ')} FROM small LIMIT 1`).get()
@@ -81,7 +89,12 @@ function syncOps({ read, write }) {
   let allId = -100
   let rawId = -100
   let iterId = -100
+  let getUncachedId = -1
+  let allUncachedId = -100
   return {
+    // Rowids stride through the table so consecutive reads touch different leaf pages.
+    getUncached: () => oneUncached.get(((getUncachedId += 97) % ROWS) + 1),
+    allUncached: () => hundredUncached.all(((allUncachedId += 100) % ROWS) + 1),
     get: () => one.get((++getId % ROWS) + 1),
     all: () => hundred.all(((allId += 100) % ROWS) + 1),
     allRaw: () => hundredRaw.all(((rawId += 100) % ROWS) + 1),
@@ -122,6 +135,8 @@ const OPERATIONS = [
   { key: 'all', label: 'all 100', write: false },
   { key: 'allRaw', label: 'all 100 (raw arrays)', write: false, syncOnly: true },
   { key: 'iterate', label: 'iterate 100', write: false, syncOnly: true },
+  { key: 'getUncached', label: 'get, no page cache', write: false, syncOnly: true },
+  { key: 'allUncached', label: 'all 100, no page cache', write: false, syncOnly: true },
   { key: 'insert', label: 'insert', write: true },
   { key: 'transaction', label: '100 inserts in a transaction', write: true },
 ]
@@ -209,8 +224,7 @@ export async function define() {
     ],
     teardown() {
       for (const pair of Object.values(conns)) {
-        pair.read.close()
-        pair.write.close()
+        for (const conn of Object.values(pair)) conn.close()
       }
       rmSync(dir, { recursive: true, force: true })
     },
