@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const byAddress = wallet.prepare<Tx>('SELECT * FROM txs WHERE to_address = ?').safeIntegers()
   const tx: Tx | undefined = byAddress.get('0xabc')
   console.log(tx?.amount)
-  const count = wallet.prepare('SELECT count(*) FROM txs').pluck().get() as number
+  const count = wallet.prepare<number>('SELECT count(*) FROM txs').pluck().get()
   console.log(count, wallet.pragma('journal_mode', { simple: true }))
 
   const controller = new AbortController()

@@ -69,7 +69,7 @@ export interface FunctionOptions {
   varargs?: boolean
   /** Integers arrive as BigInt. */
   safeIntegers?: boolean
-  /** The function may be used in schema objects (default true; false marks it DIRECTONLY). */
+  /** SQLITE_DIRECTONLY: the function cannot be used from triggers, views or schema objects (default false). */
   directOnly?: boolean
 }
 

@@ -417,7 +417,13 @@ class Database {
     const readonly = Boolean(options.readonly)
     try {
       this.#native = call(
-        () => new native.NativeDatabase(path, kind, bytes, readonly, Boolean(options.fileMustExist), timeout, journalMode),
+        () =>
+          new native.NativeDatabase(path, kind, bytes, {
+            readonly,
+            fileMustExist: Boolean(options.fileMustExist),
+            timeoutMs: timeout,
+            journalMode,
+          }),
       )
     } finally {
       bytes?.fill(0)
@@ -535,7 +541,11 @@ class Database {
       return result
     }
     call(() =>
-      this.#native.function(name, argc, Boolean(options.deterministic), options.directOnly === true, safe, wrapped),
+      this.#native.function(
+        name,
+        { argCount: argc, deterministic: Boolean(options.deterministic), directOnly: options.directOnly === true, safeIntegers: safe },
+        wrapped,
+      ),
     )
     return this
   }

@@ -603,6 +603,24 @@ fn owned_from_js(env: sys::napi_env, value: sys::napi_value) -> Result<Value> {
 /// reported to V8 so that it weighs garbage collection accordingly.
 const CONNECTION_MEMORY_BYTES: i64 = 2 * 1024 * 1024;
 
+/// How lib/db.js opens a database.
+#[napi(object)]
+pub struct NativeOpenOptions {
+    pub readonly: bool,
+    pub file_must_exist: bool,
+    pub timeout_ms: u32,
+    pub journal_mode: Option<String>,
+}
+
+/// How lib/db.js registers a user function.
+#[napi(object)]
+pub struct NativeFunctionOptions {
+    pub arg_count: i32,
+    pub deterministic: bool,
+    pub direct_only: bool,
+    pub safe_integers: bool,
+}
+
 /// An open database (wrapped by `Database` in lib/db.js).
 #[napi]
 pub struct NativeDatabase {
@@ -636,17 +654,14 @@ impl NativeDatabase {
         path: String,
         key_kind: u32,
         key: Option<Buffer>,
-        readonly: bool,
-        file_must_exist: bool,
-        timeout_ms: u32,
-        journal_mode: Option<String>,
+        options: NativeOpenOptions,
     ) -> Result<Self> {
         let key = key_of(key_kind, key)?;
         let options = OpenOptions {
-            readonly,
-            file_must_exist,
-            busy_timeout_ms: timeout_ms,
-            journal_mode,
+            readonly: options.readonly,
+            file_must_exist: options.file_must_exist,
+            busy_timeout_ms: options.timeout_ms,
+            journal_mode: options.journal_mode,
         };
         let conn = Connection::open(&path, key, &options).map_err(js_error)?;
         let mut adjusted = 0i64;
@@ -726,12 +741,15 @@ impl NativeDatabase {
         &self,
         env: Env,
         name: String,
-        arg_count: i32,
-        deterministic: bool,
-        direct_only: bool,
-        safe_integers: bool,
+        options: NativeFunctionOptions,
         callback: Raw,
     ) -> Result<()> {
+        let NativeFunctionOptions {
+            arg_count,
+            deterministic,
+            direct_only,
+            safe_integers,
+        } = options;
         let raw_env = env.raw();
         let mut reference = ptr::null_mut();
         // SAFETY: the current env; the reference lives as long as SQLite keeps the function.

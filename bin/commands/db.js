@@ -54,7 +54,7 @@ function formatValue(v) {
 function openOptions(values) {
   const given = ['key', 'raw-key', 'passphrase'].filter((k) => values[k] !== undefined)
   if (given.length > 1) throw new UsageError('give only one of --key, --raw-key, --passphrase')
-  const key = values.key ?? process.env.GHOSTKIT_DB_KEY
+  const key = values.key ?? (process.env.GHOSTKIT_DB_KEY || undefined)
   if (values['raw-key'] !== undefined) {
     const raw = parseHex(values['raw-key'], '--raw-key')
     if (raw.length !== 32) throw new UsageError('--raw-key must be 32 bytes (64 hex digits)')
@@ -102,9 +102,10 @@ Options:
     } catch (err) {
       throw new RuntimeError(`cannot load ghostkit/db: ${firstLine(err.message)}`)
     }
+    const options = { ...openOptions(values), readonly: values.readonly }
     let database
     try {
-      database = new dbModule.Database(positionals[0], { ...openOptions(values), readonly: values.readonly })
+      database = new dbModule.Database(positionals[0], options)
     } catch (err) {
       throw new RuntimeError(`cannot open ${positionals[0]}: ${err.message} (${err.code})`)
     }
@@ -137,14 +138,19 @@ Options:
       const interactive = process.stdin.isTTY
       const rl = readline.createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined, terminal: interactive })
       let buffer = ''
-      if (interactive) rl.setPrompt('ghostkit db> '), rl.prompt()
+      const prompt = (text) => {
+        if (!interactive) return
+        rl.setPrompt(text)
+        rl.prompt()
+      }
+      prompt('ghostkit db> ')
       for await (const line of rl) {
         if (buffer === '' && /^\.(quit|exit)\s*$/.test(line)) break
         buffer += line + '\n'
         const { statements, rest } = splitStatements(buffer)
         for (const s of statements) runOne(s)
         buffer = rest.trim() === '' ? '' : rest
-        if (interactive) rl.setPrompt(buffer ? '   ...> ' : 'ghostkit db> '), rl.prompt()
+        prompt(buffer ? '   ...> ' : 'ghostkit db> ')
       }
       rl.close()
       if (buffer.trim() !== '') runOne(buffer)

@@ -290,20 +290,22 @@ impl Connection {
 
     fn salt(&self) -> Result<[u8; SALT_LEN], Error> {
         let mut stmt = self.prepare("PRAGMA cipher_salt")?;
-        if stmt.step()? {
-            if let ValueRef::Text(hex) = stmt.column(0)? {
-                let mut salt = [0u8; SALT_LEN];
-                if hex.len() == 2 * SALT_LEN {
-                    for (i, chunk) in hex.chunks(2).enumerate() {
-                        let s = std::str::from_utf8(chunk).unwrap_or("zz");
-                        salt[i] = u8::from_str_radix(s, 16)
-                            .map_err(|_| Error::InvalidArgument("bad salt".into()))?;
-                    }
-                    return Ok(salt);
-                }
-            }
+        let missing = || Error::InvalidArgument("the database has no salt".into());
+        if !stmt.step()? {
+            return Err(missing());
         }
-        Err(Error::InvalidArgument("the database has no salt".into()))
+        let ValueRef::Text(hex) = stmt.column(0)? else {
+            return Err(missing());
+        };
+        if hex.len() != 2 * SALT_LEN {
+            return Err(missing());
+        }
+        let mut salt = [0u8; SALT_LEN];
+        for (byte, pair) in salt.iter_mut().zip(hex.chunks(2)) {
+            let text = std::str::from_utf8(pair).map_err(|_| missing())?;
+            *byte = u8::from_str_radix(text, 16).map_err(|_| missing())?;
+        }
+        Ok(salt)
     }
 
     /// True when opened with a key (on a file).
@@ -541,11 +543,11 @@ impl Connection {
             close_dest(dest);
             return Err(e);
         }
-        if let Some(pragma) = self.handle.key.lock().unwrap().as_ref() {
-            if let Err(e) = exec_key_pragma(dest, "key", pragma) {
-                close_dest(dest);
-                return Err(e);
-            }
+        if let Some(pragma) = self.handle.key.lock().unwrap().as_ref()
+            && let Err(e) = exec_key_pragma(dest, "key", pragma)
+        {
+            close_dest(dest);
+            return Err(e);
         }
         let c_schema = cstring(schema, "the schema name")?;
         // SAFETY: both handles open.
