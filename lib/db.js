@@ -94,23 +94,59 @@ function parseKey(options) {
   return [KEY_NONE, undefined]
 }
 
+function isNamedObject(arg) {
+  return arg !== null && typeof arg === 'object' && !Array.isArray(arg) && !(arg instanceof Uint8Array)
+}
+
 /** Splits bind arguments into positional values and one named-parameter object. */
 function splitArgs(args) {
-  let positional
+  const positional = []
   let named
   for (const arg of args) {
-    if (Array.isArray(arg)) {
-      positional ??= []
-      positional.push(...arg)
-    } else if (arg !== null && typeof arg === 'object' && !(arg instanceof Uint8Array)) {
+    if (Array.isArray(arg)) positional.push(...arg)
+    else if (isNamedObject(arg)) {
       if (named !== undefined) throw invalid('only one object of named parameters may be given')
       named = arg
-    } else {
-      positional ??= []
-      positional.push(arg)
-    }
+    } else positional.push(arg)
   }
   return [positional, named]
+}
+
+function missingNamed(name) {
+  throw invalid(`Missing named parameter "${name}"`)
+}
+
+/**
+ * For a statement with named parameters: a function from (positional values, named
+ * object) to one value per parameter, compiled once so each call is a few property reads.
+ */
+function namedBinder(names) {
+  let positional = 0
+  const parts = names.map((name) => {
+    if (name === null) return `p[${positional++}]`
+    const key = JSON.stringify(name)
+    return `(o !== undefined && ${key} in o ? o[${key}] : missing(${key}))`
+  })
+  // eslint-disable-next-line no-new-func
+  const build = new Function('p', 'o', 'missing', `return [${parts.join(', ')}]`)
+  return (args) => {
+    const [p, o] = splitArgs(args)
+    if (p.length < positional) throw invalid('Too few parameter values were provided')
+    if (p.length > positional) throw invalid('Too many parameter values were provided')
+    return build(p, o, missingNamed)
+  }
+}
+
+/** For a statement with positional parameters only: the arguments themselves when flat. */
+function positionalValues(args) {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]
+    if (arg !== null && typeof arg === 'object' && !(arg instanceof Uint8Array)) {
+      if (!Array.isArray(arg)) throw invalid('named parameters were given, but the statement has none')
+      return splitArgs(args)[0]
+    }
+  }
+  return args
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
@@ -144,11 +180,14 @@ class Statement {
   #safe
   #bound = null
   #iterating = false
+  #values
 
   constructor(db, nativeStmt, source, safe) {
     this.#db = db
     this.#native = nativeStmt
     this.#count = nativeStmt.columnCount()
+    const names = nativeStmt.paramNames()
+    this.#values = names.some((n) => n !== null) ? namedBinder(names) : positionalValues
     this.#safe = safe
     if (safe) nativeStmt.setSafeIntegers(true)
     Object.defineProperty(this, 'source', { value: source, enumerable: true })
@@ -165,11 +204,11 @@ class Statement {
   }
 
   #args(args) {
-    if (this.#bound) {
-      if (args.length) throw invalid('This statement already has bound parameters')
+    if (this.#bound !== null) {
+      if (args.length !== 0) throw invalid('This statement already has bound parameters')
       return this.#bound
     }
-    return splitArgs(args)
+    return this.#values(args)
   }
 
   #checkOpen() {
@@ -231,31 +270,47 @@ class Statement {
 
   run(...args) {
     this.#checkOpen()
-    const [p, n] = this.#args(args)
-    const [changes, lastInsertRowid] = call(() => this.#native.run(p, n))
-    return { changes, lastInsertRowid }
+    const values = this.#args(args)
+    let result
+    try {
+      result = this.#native.run(values)
+    } catch (error) {
+      throw convert(error)
+    }
+    return { changes: result[0], lastInsertRowid: result[1] }
   }
 
   get(...args) {
     this.#checkOpen()
-    this.#reader('get')
-    const [p, n] = this.#args(args)
-    const flat = call(() => this.#native.rows(p, n, 1))
-    return flat.length === 0 ? undefined : this.#row(flat, 0)
+    if (this.#count === 0) this.#reader('get')
+    const values = this.#args(args)
+    let flat
+    try {
+      flat = this.#native.rows(values, 1)
+    } catch (error) {
+      throw convert(error)
+    }
+    return flat === null ? undefined : this.#row(flat, 0)
   }
 
   all(...args) {
     this.#checkOpen()
-    this.#reader('all')
-    const [p, n] = this.#args(args)
-    return this.#rows(call(() => this.#native.rows(p, n, -1)))
+    if (this.#count === 0) this.#reader('all')
+    const values = this.#args(args)
+    let flat
+    try {
+      flat = this.#native.rows(values, -1)
+    } catch (error) {
+      throw convert(error)
+    }
+    return this.#rows(flat)
   }
 
   *iterate(...args) {
     this.#checkOpen()
     this.#reader('iterate')
-    const [p, n] = this.#args(args)
-    call(() => this.#native.start(p, n))
+    const values = this.#args(args)
+    call(() => this.#native.start(values))
     this.#iterating = true
     try {
       for (;;) {
@@ -310,9 +365,10 @@ class Statement {
 
   bind(...args) {
     if (this.#bound) throw invalid('The bind() method can only be invoked once per statement object')
-    this.#bound = splitArgs(args)
+    const values = this.#values(args)
     // Bind once now so that a wrong parameter count fails here, as in better-sqlite3.
-    if (this.#count > 0) call(() => this.#native.start(this.#bound[0], this.#bound[1]))
+    call(() => this.#native.start(values))
+    this.#bound = values
     return this
   }
 }
@@ -399,6 +455,7 @@ class AsyncDatabase {
 
 class Database {
   #native
+  #open = false
   #async
   #savepoint = 0
   safeIntegersDefault = false
@@ -428,6 +485,7 @@ class Database {
     } finally {
       bytes?.fill(0)
     }
+    this.#open = true
     Object.defineProperty(this, 'name', { value: path, enumerable: true })
     Object.defineProperty(this, 'readonly', { value: readonly, enumerable: true })
     Object.defineProperty(this, 'memory', { value: path === ':memory:' || path === '', enumerable: true })
@@ -435,7 +493,7 @@ class Database {
   }
 
   get open() {
-    return this.#native.isOpen
+    return this.#open
   }
 
   get inTransaction() {
@@ -609,7 +667,10 @@ class Database {
   }
 
   close() {
-    if (this.open) call(() => this.#native.close())
+    if (this.#open) {
+      this.#open = false
+      call(() => this.#native.close())
+    }
     return this
   }
 

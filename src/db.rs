@@ -5,7 +5,6 @@
 //! shape faster than property-by-property assignment through Node-API. Values and
 //! parameters are converted with raw Node-API calls, the hot path of every query.
 
-use std::ffi::CString;
 use std::ptr;
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
@@ -216,91 +215,34 @@ unsafe fn from_js<'a>(
     }
 }
 
-/// Parameter names of a statement, cached at prepare.
-struct Params {
-    /// `None` for positional (`?`, `?NNN`), `Some(name without prefix)` for named.
-    names: Vec<Option<CString>>,
-}
-
-impl Params {
-    fn of(stmt: &Statement) -> std::result::Result<Params, core::Error> {
-        let count = stmt.parameter_count()?;
-        let mut names = Vec::with_capacity(count);
-        for i in 1..=count {
-            names.push(match stmt.parameter_name(i)? {
-                Some(name) if !name.starts_with('?') => {
-                    Some(CString::new(&name[1..]).unwrap_or_default())
-                }
-                _ => None,
-            });
-        }
-        Ok(Params { names })
-    }
-}
-
+/// Binds a JS array holding one value per parameter, in parameter order (lib/db.js
+/// resolves named parameters to their positions).
 fn bind_js(
     env: sys::napi_env,
     stmt: &mut Statement,
-    params: &Params,
-    positional: &Raw,
-    named: &Raw,
+    count: usize,
+    values: &Raw,
     scratch: &mut Vec<u8>,
 ) -> Result<()> {
     let mut kind = 0;
-    let mut count = 0u32;
+    let mut given = 0u32;
     // SAFETY: values from the current call.
     unsafe {
-        check!(sys::napi_typeof(env, positional.0, &mut kind));
+        check!(sys::napi_typeof(env, values.0, &mut kind));
         if kind == sys::ValueType::napi_object {
-            check!(sys::napi_get_array_length(env, positional.0, &mut count));
+            check!(sys::napi_get_array_length(env, values.0, &mut given));
         }
-        let mut named_kind = 0;
-        check!(sys::napi_typeof(env, named.0, &mut named_kind));
-        let has_named = named_kind == sys::ValueType::napi_object;
-        let mut next = 0u32;
-        for (i, name) in params.names.iter().enumerate() {
+        if (given as usize) < count {
+            return Err(arg_error("Too few parameter values were provided"));
+        }
+        if given as usize > count {
+            return Err(arg_error("Too many parameter values were provided"));
+        }
+        for i in 0..count {
             let mut value = ptr::null_mut();
-            match name {
-                None => {
-                    if next >= count {
-                        return Err(arg_error("Too few parameter values were provided"));
-                    }
-                    check!(sys::napi_get_element(env, positional.0, next, &mut value));
-                    next += 1;
-                }
-                Some(name) => {
-                    if !has_named {
-                        return Err(arg_error(format!(
-                            "Missing named parameter \"{}\"",
-                            name.to_string_lossy()
-                        )));
-                    }
-                    let mut present = false;
-                    check!(sys::napi_has_named_property(
-                        env,
-                        named.0,
-                        name.as_ptr(),
-                        &mut present
-                    ));
-                    if !present {
-                        return Err(arg_error(format!(
-                            "Missing named parameter \"{}\"",
-                            name.to_string_lossy()
-                        )));
-                    }
-                    check!(sys::napi_get_named_property(
-                        env,
-                        named.0,
-                        name.as_ptr(),
-                        &mut value
-                    ));
-                }
-            }
+            check!(sys::napi_get_element(env, values.0, i as u32, &mut value));
             let v = from_js(env, value, scratch)?;
             stmt.bind(i + 1, v).map_err(js_error)?;
-        }
-        if next < count {
-            return Err(arg_error("Too many parameter values were provided"));
         }
     }
     Ok(())
@@ -310,7 +252,7 @@ fn bind_js(
 #[napi]
 pub struct NativeStatement {
     stmt: Statement,
-    params: Params,
+    param_count: usize,
     columns: usize,
     safe_integers: bool,
     scratch: Vec<u8>,
@@ -318,6 +260,19 @@ pub struct NativeStatement {
 
 #[napi]
 impl NativeStatement {
+    /// Parameter names in order: the name without its prefix, or null for a positional one.
+    #[napi]
+    pub fn param_names(&self) -> Result<Vec<Option<String>>> {
+        (1..=self.param_count)
+            .map(|i| {
+                let name = self.stmt.parameter_name(i).map_err(js_error)?;
+                Ok(name
+                    .filter(|n| !n.starts_with('?'))
+                    .map(|n| n[1..].to_string()))
+            })
+            .collect()
+    }
+
     /// Result column names.
     #[napi]
     pub fn column_names(&self) -> Result<Vec<String>> {
@@ -356,14 +311,13 @@ impl NativeStatement {
 
     /// Runs to completion: `[changes, lastInsertRowid]`.
     #[napi]
-    pub fn run(&mut self, env: Env, positional: Raw, named: Raw) -> Result<Raw> {
+    pub fn run(&mut self, env: Env, values: Raw) -> Result<Raw> {
         let env = env.raw();
         bind_js(
             env,
             &mut self.stmt,
-            &self.params,
-            &positional,
-            &named,
+            self.param_count,
+            &values,
             &mut self.scratch,
         )?;
         while self.stmt.step().map_err(js_error)? {}
@@ -383,14 +337,13 @@ impl NativeStatement {
 
     /// Binds and steps up to `limit` rows (negative: all); returns the values flat.
     #[napi]
-    pub fn rows(&mut self, env: Env, positional: Raw, named: Raw, limit: i32) -> Result<Raw> {
+    pub fn rows(&mut self, env: Env, values: Raw, limit: i32) -> Result<Raw> {
         let env = env.raw();
         bind_js(
             env,
             &mut self.stmt,
-            &self.params,
-            &positional,
-            &named,
+            self.param_count,
+            &values,
             &mut self.scratch,
         )?;
         self.collect(env, limit)
@@ -398,14 +351,13 @@ impl NativeStatement {
 
     /// Binds for `iterate()` (resetting first).
     #[napi]
-    pub fn start(&mut self, env: Env, positional: Raw, named: Raw) -> Result<()> {
+    pub fn start(&mut self, env: Env, values: Raw) -> Result<()> {
         self.stmt.reset().map_err(js_error)?;
         bind_js(
             env.raw(),
             &mut self.stmt,
-            &self.params,
-            &positional,
-            &named,
+            self.param_count,
+            &values,
             &mut self.scratch,
         )
     }
@@ -455,6 +407,17 @@ impl NativeStatement {
     fn collect(&mut self, env: sys::napi_env, limit: i32) -> Result<Raw> {
         // SAFETY: the current env.
         unsafe {
+            if limit == 1 {
+                // get(): the row's values, or null.
+                if !self.stmt.step().map_err(js_error)? {
+                    let mut null = ptr::null_mut();
+                    check!(sys::napi_get_null(env, &mut null));
+                    return Ok(Raw(null));
+                }
+                let row = self.row_array(env);
+                self.stmt.reset().map_err(js_error)?;
+                return row;
+            }
             let mut out = ptr::null_mut();
             check!(sys::napi_create_array(env, &mut out));
             let mut n = 0u32;
@@ -514,6 +477,52 @@ impl Worker {
         self.jobs.take();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
+        }
+    }
+}
+
+impl ToNapiValue for AsyncOutput {
+    /// `[columnNames, flatValues, changes, lastInsertRowid]`.
+    unsafe fn to_napi_value(env: sys::napi_env, out: Self) -> Result<sys::napi_value> {
+        // SAFETY: called on the JS thread with its env.
+        unsafe {
+            let mut result = ptr::null_mut();
+            check!(sys::napi_create_array_with_length(env, 4, &mut result));
+            let mut names = ptr::null_mut();
+            check!(sys::napi_create_array_with_length(
+                env,
+                out.columns.len(),
+                &mut names
+            ));
+            for (i, name) in out.columns.iter().enumerate() {
+                let v = to_js(env, ValueRef::Text(name.as_bytes()), false)?;
+                check!(sys::napi_set_element(env, names, i as u32, v));
+            }
+            let mut flat = ptr::null_mut();
+            check!(sys::napi_create_array_with_length(
+                env,
+                out.values.len(),
+                &mut flat
+            ));
+            for (i, value) in out.values.iter().enumerate() {
+                let v = to_js(env, owned_ref(value), out.safe_integers)?;
+                check!(sys::napi_set_element(env, flat, i as u32, v));
+            }
+            check!(sys::napi_set_element(env, result, 0, names));
+            check!(sys::napi_set_element(env, result, 1, flat));
+            check!(sys::napi_set_element(
+                env,
+                result,
+                2,
+                to_js(env, ValueRef::Integer(out.changes), false)?
+            ));
+            check!(sys::napi_set_element(
+                env,
+                result,
+                3,
+                to_js(env, ValueRef::Integer(out.rowid), out.safe_integers)?
+            ));
+            Ok(result)
         }
     }
 }
@@ -681,11 +690,11 @@ impl NativeDatabase {
     #[napi]
     pub fn prepare(&self, sql: String) -> Result<NativeStatement> {
         let stmt = self.conn.prepare(&sql).map_err(js_error)?;
-        let params = Params::of(&stmt).map_err(js_error)?;
+        let param_count = stmt.parameter_count().map_err(js_error)?;
         let columns = stmt.column_count().map_err(js_error)?;
         Ok(NativeStatement {
             stmt,
-            params,
+            param_count,
             columns,
             safe_integers: false,
             scratch: Vec::new(),
@@ -829,71 +838,22 @@ impl NativeDatabase {
         let worker = self
             .worker
             .get_or_insert_with(|| Worker::start(self.conn.clone()));
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move |conn| {
-            let result = run_async(conn, kind, &sql, &values, &pairs).map(|mut out| {
-                out.safe_integers = safe_integers;
-                out
-            });
-            let _ = tx.send(result);
-        });
+        let (deferred, promise) = env.create_deferred()?;
+        let job: Job = Box::new(
+            move |conn| match run_async(conn, kind, &sql, &values, &pairs) {
+                Ok(mut out) => {
+                    out.safe_integers = safe_integers;
+                    deferred.resolve(move |_| Ok(out));
+                }
+                Err(error) => deferred.reject(js_error(error)),
+            },
+        );
         worker
             .jobs
             .as_ref()
             .ok_or_else(|| js_error(core::Error::Closed))?
             .send(job)
             .map_err(|_| js_error(core::Error::Closed))?;
-        let promise = env.spawn_future_with_callback(
-            async move {
-                match rx.await {
-                    Ok(result) => result.map_err(js_error),
-                    Err(_) => Err(js_error(core::Error::Closed)),
-                }
-            },
-            |env, out: AsyncOutput| {
-                let env = env.raw();
-                // SAFETY: on the JS thread in the promise callback.
-                unsafe {
-                    let mut result = ptr::null_mut();
-                    check!(sys::napi_create_array_with_length(env, 4, &mut result));
-                    let mut names = ptr::null_mut();
-                    check!(sys::napi_create_array_with_length(
-                        env,
-                        out.columns.len(),
-                        &mut names
-                    ));
-                    for (i, name) in out.columns.iter().enumerate() {
-                        let v = to_js(env, ValueRef::Text(name.as_bytes()), false)?;
-                        check!(sys::napi_set_element(env, names, i as u32, v));
-                    }
-                    let mut flat = ptr::null_mut();
-                    check!(sys::napi_create_array_with_length(
-                        env,
-                        out.values.len(),
-                        &mut flat
-                    ));
-                    for (i, value) in out.values.iter().enumerate() {
-                        let v = to_js(env, owned_ref(value), out.safe_integers)?;
-                        check!(sys::napi_set_element(env, flat, i as u32, v));
-                    }
-                    check!(sys::napi_set_element(env, result, 0, names));
-                    check!(sys::napi_set_element(env, result, 1, flat));
-                    check!(sys::napi_set_element(
-                        env,
-                        result,
-                        2,
-                        to_js(env, ValueRef::Integer(out.changes), false)?
-                    ));
-                    check!(sys::napi_set_element(
-                        env,
-                        result,
-                        3,
-                        to_js(env, ValueRef::Integer(out.rowid), out.safe_integers)?
-                    ));
-                    Ok(Raw(result))
-                }
-            },
-        )?;
         Ok(Raw(promise.raw()))
     }
 

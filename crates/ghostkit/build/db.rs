@@ -23,7 +23,8 @@ const DEFINES: &[(&str, &str)] = &[
     ("SQLITE_TEMP_STORE", "2"),
     // SQLCipher logs to stderr by default; errors reach the caller as result codes.
     ("SQLCIPHER_OMIT_DEFAULT_LOGGING", "1"),
-    ("SQLITE_THREADSAFE", "2"),
+    // Serialized: `db.async` runs on its own thread beside the JS thread's calls.
+    ("SQLITE_THREADSAFE", "1"),
     ("SQLITE_DQS", "0"),
     ("SQLITE_DEFAULT_MEMSTATUS", "0"),
     ("SQLITE_DEFAULT_WAL_SYNCHRONOUS", "1"),
