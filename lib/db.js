@@ -7,6 +7,14 @@
 
 const native = require('./native.js')
 
+// `run` and `rows` as plain Node-API functions (no per-call borrow bookkeeping of
+// napi-rs): the same native code, installed over the generated methods.
+{
+  const [run, rows] = native.dbStatementFastPaths()
+  Object.defineProperty(native.NativeStatement.prototype, 'run', { value: run, writable: true, configurable: true })
+  Object.defineProperty(native.NativeStatement.prototype, 'rows', { value: rows, writable: true, configurable: true })
+}
+
 const KEY_KDF = Object.freeze({ algorithm: 'argon2id', tCost: 2, mCostKib: 19456, parallelism: 1, saltBytes: 16 })
 const KEY_NONE = 0
 const KEY_PASSPHRASE = 1

@@ -5,6 +5,7 @@
 //! shape faster than property-by-property assignment through Node-API. Values and
 //! parameters are converted with raw Node-API calls, the hot path of every query.
 
+use std::ffi::CString;
 use std::ptr;
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
@@ -256,6 +257,8 @@ pub struct NativeStatement {
     columns: usize,
     safe_integers: bool,
     scratch: Vec<u8>,
+    /// Set while a fast-path call runs (see `fast_call`).
+    busy: bool,
 }
 
 #[napi]
@@ -312,41 +315,13 @@ impl NativeStatement {
     /// Runs to completion: `[changes, lastInsertRowid]`.
     #[napi]
     pub fn run(&mut self, env: Env, values: Raw) -> Result<Raw> {
-        let env = env.raw();
-        bind_js(
-            env,
-            &mut self.stmt,
-            self.param_count,
-            &values,
-            &mut self.scratch,
-        )?;
-        while self.stmt.step().map_err(js_error)? {}
-        let changes = self.stmt.changes().map_err(js_error)?;
-        let rowid = self.stmt.last_insert_rowid().map_err(js_error)?;
-        // SAFETY: the current env.
-        unsafe {
-            let mut out = ptr::null_mut();
-            check!(sys::napi_create_array_with_length(env, 2, &mut out));
-            let c = to_js(env, ValueRef::Integer(changes), false)?;
-            let r = to_js(env, ValueRef::Integer(rowid), self.safe_integers)?;
-            check!(sys::napi_set_element(env, out, 0, c));
-            check!(sys::napi_set_element(env, out, 1, r));
-            Ok(Raw(out))
-        }
+        self.run_raw(env.raw(), values)
     }
 
     /// Binds and steps up to `limit` rows (negative: all); returns the values flat.
     #[napi]
     pub fn rows(&mut self, env: Env, values: Raw, limit: i32) -> Result<Raw> {
-        let env = env.raw();
-        bind_js(
-            env,
-            &mut self.stmt,
-            self.param_count,
-            &values,
-            &mut self.scratch,
-        )?;
-        self.collect(env, limit)
+        self.rows_raw(env.raw(), values, limit)
     }
 
     /// Binds for `iterate()` (resetting first).
@@ -383,6 +358,40 @@ impl NativeStatement {
 }
 
 impl NativeStatement {
+    fn run_raw(&mut self, env: sys::napi_env, values: Raw) -> Result<Raw> {
+        bind_js(
+            env,
+            &mut self.stmt,
+            self.param_count,
+            &values,
+            &mut self.scratch,
+        )?;
+        while self.stmt.step().map_err(js_error)? {}
+        let changes = self.stmt.changes().map_err(js_error)?;
+        let rowid = self.stmt.last_insert_rowid().map_err(js_error)?;
+        // SAFETY: the current env.
+        unsafe {
+            let mut out = ptr::null_mut();
+            check!(sys::napi_create_array_with_length(env, 2, &mut out));
+            let c = to_js(env, ValueRef::Integer(changes), false)?;
+            let r = to_js(env, ValueRef::Integer(rowid), self.safe_integers)?;
+            check!(sys::napi_set_element(env, out, 0, c));
+            check!(sys::napi_set_element(env, out, 1, r));
+            Ok(Raw(out))
+        }
+    }
+
+    fn rows_raw(&mut self, env: sys::napi_env, values: Raw, limit: i32) -> Result<Raw> {
+        bind_js(
+            env,
+            &mut self.stmt,
+            self.param_count,
+            &values,
+            &mut self.scratch,
+        )?;
+        self.collect(env, limit)
+    }
+
     fn row_array(&self, env: sys::napi_env) -> Result<Raw> {
         // SAFETY: the current env; the statement is on a row.
         unsafe {
@@ -443,6 +452,135 @@ impl NativeStatement {
             Ok(Raw(out))
         }
     }
+}
+
+// The hot path without napi-rs's per-call borrow bookkeeping: `run` and `rows` as plain
+// Node-API callbacks, installed on the NativeStatement prototype by lib/db.js. They check
+// the receiver's type tag (set by napi-rs for the class) before unwrapping it, and refuse
+// re-entry (a user function running the statement that calls it).
+
+unsafe fn throw(env: sys::napi_env, error: &Error) {
+    let mut pending = false;
+    // SAFETY: the current env.
+    unsafe {
+        sys::napi_is_exception_pending(env, &mut pending);
+        if !pending {
+            let message = CString::new(error.reason.replace('\0', " ")).unwrap_or_default();
+            sys::napi_throw_error(env, ptr::null(), message.as_ptr());
+        }
+    }
+}
+
+unsafe fn fast_call(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+    f: impl FnOnce(&mut NativeStatement, sys::napi_env, [sys::napi_value; 2]) -> Result<Raw>,
+) -> sys::napi_value {
+    let mut argc = 2usize;
+    let mut argv = [ptr::null_mut(); 2];
+    let mut this = ptr::null_mut();
+    // SAFETY: a callback of this env; napi-rs wraps NativeStatement as Box<NativeStatement>
+    // and tags it with its type tag, checked before the unwrap.
+    unsafe {
+        let status = sys::napi_get_cb_info(
+            env,
+            info,
+            &mut argc,
+            argv.as_mut_ptr(),
+            &mut this,
+            ptr::null_mut(),
+        );
+        let tag = <NativeStatement as TypeTag>::type_tag();
+        let mut tagged = false;
+        if status != sys::Status::napi_ok
+            || sys::napi_check_object_type_tag(env, this, &tag, &mut tagged) != sys::Status::napi_ok
+            || !tagged
+        {
+            throw(env, &arg_error("not a statement"));
+            return ptr::null_mut();
+        }
+        let mut wrapped = ptr::null_mut();
+        if sys::napi_unwrap(env, this, &mut wrapped) != sys::Status::napi_ok || wrapped.is_null() {
+            throw(env, &arg_error("not a statement"));
+            return ptr::null_mut();
+        }
+        let stmt = &mut *(wrapped as *mut NativeStatement);
+        if stmt.busy {
+            throw(
+                env,
+                &js_error(core::Error::InvalidArgument(
+                    "the statement is already running (re-entered from a user function)".into(),
+                )),
+            );
+            return ptr::null_mut();
+        }
+        stmt.busy = true;
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(stmt, env, argv)));
+        stmt.busy = false;
+        match result {
+            Ok(Ok(value)) => value.0,
+            Ok(Err(error)) => {
+                throw(env, &error);
+                ptr::null_mut()
+            }
+            Err(_) => {
+                throw(
+                    env,
+                    &Error::new(
+                        Status::GenericFailure,
+                        "internal error (panic) in a statement",
+                    ),
+                );
+                ptr::null_mut()
+            }
+        }
+    }
+}
+
+unsafe extern "C" fn fast_run(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: called by Node-API with this env and info.
+    unsafe { fast_call(env, info, |stmt, env, argv| stmt.run_raw(env, Raw(argv[0]))) }
+}
+
+unsafe extern "C" fn fast_rows(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: called by Node-API with this env and info.
+    unsafe {
+        fast_call(env, info, |stmt, env, argv| {
+            let mut limit = 0i32;
+            check!(sys::napi_get_value_int32(env, argv[1], &mut limit));
+            stmt.rows_raw(env, Raw(argv[0]), limit)
+        })
+    }
+}
+
+/// `[run, rows]` as plain Node-API functions (see `fast_call`).
+#[napi(ts_return_type = "Function[]")]
+pub fn db_statement_fast_paths(env: Env) -> Result<Vec<Raw>> {
+    let callbacks: [(&std::ffi::CStr, sys::napi_callback); 2] =
+        [(c"run", Some(fast_run)), (c"rows", Some(fast_rows))];
+    let mut out = Vec::with_capacity(2);
+    for (name, callback) in callbacks {
+        let mut f = ptr::null_mut();
+        // SAFETY: the current env; static name and callback.
+        unsafe {
+            check!(sys::napi_create_function(
+                env.raw(),
+                name.as_ptr(),
+                name.to_bytes().len() as isize,
+                callback,
+                ptr::null_mut(),
+                &mut f
+            ));
+        }
+        out.push(Raw(f));
+    }
+    Ok(out)
 }
 
 type Job = Box<dyn FnOnce(&Connection) + Send>;
@@ -698,6 +836,7 @@ impl NativeDatabase {
             columns,
             safe_integers: false,
             scratch: Vec::new(),
+            busy: false,
         })
     }
 
