@@ -10,9 +10,10 @@ const native = require('./native.js')
 // `run` and `rows` as plain Node-API functions (no per-call borrow bookkeeping of
 // napi-rs): the same native code, installed over the generated methods.
 {
-  const [run, rows] = native.dbStatementFastPaths()
+  const [run, rows, next] = native.dbStatementFastPaths()
   Object.defineProperty(native.NativeStatement.prototype, 'run', { value: run, writable: true, configurable: true })
   Object.defineProperty(native.NativeStatement.prototype, 'rows', { value: rows, writable: true, configurable: true })
+  Object.defineProperty(native.NativeStatement.prototype, 'next', { value: next, writable: true, configurable: true })
 }
 
 const KEY_KDF = Object.freeze({ algorithm: 'argon2id', tCost: 2, mCostKib: 19456, parallelism: 1, saltBytes: 16 })
@@ -321,9 +322,15 @@ class Statement {
     call(() => this.#native.start(values))
     this.#iterating = true
     try {
+      const stmt = this.#native
       for (;;) {
         if (!this.#db.open) throw new ZqliteError('The database connection is not open', 'ERR_ZQLITE_CLOSED')
-        const values = call(() => this.#native.next())
+        let values
+        try {
+          values = stmt.next()
+        } catch (error) {
+          throw convert(error)
+        }
         if (values === null) return
         yield this.#row(values, 0)
       }
@@ -545,6 +552,18 @@ class Database {
     return options.simple ? stmt.pluck().get() : stmt.all()
   }
 
+  #controls = new Map()
+
+  /** A cached statement for BEGIN/COMMIT/ROLLBACK (transactions run them constantly). */
+  #control(sql) {
+    let stmt = this.#controls.get(sql)
+    if (stmt === undefined) {
+      stmt = this.prepare(sql)
+      this.#controls.set(sql, stmt)
+    }
+    return stmt
+  }
+
   transaction(fn) {
     if (typeof fn !== 'function') throw invalid('transaction() needs a function')
     const db = this
@@ -567,13 +586,13 @@ class Database {
             db.#savepoint--
           }
         }
-        db.exec(begin)
+        db.#control(begin).run()
         try {
           const result = fn.apply(this, args)
-          db.exec('COMMIT')
+          db.#control('COMMIT').run()
           return result
         } catch (error) {
-          if (db.inTransaction) db.exec('ROLLBACK')
+          if (db.inTransaction) db.#control('ROLLBACK').run()
           throw error
         }
       }

@@ -340,14 +340,7 @@ impl NativeStatement {
     /// The next row's values, or null at the end.
     #[napi]
     pub fn next(&mut self, env: Env) -> Result<Raw> {
-        let env = env.raw();
-        if !self.stmt.step().map_err(js_error)? {
-            let mut null = ptr::null_mut();
-            // SAFETY: the current env.
-            unsafe { check!(sys::napi_get_null(env, &mut null)) };
-            return Ok(Raw(null));
-        }
-        self.row_array(env)
+        self.next_raw(env.raw())
     }
 
     /// Ends an iteration early.
@@ -379,6 +372,16 @@ impl NativeStatement {
             check!(sys::napi_set_element(env, out, 1, r));
             Ok(Raw(out))
         }
+    }
+
+    fn next_raw(&mut self, env: sys::napi_env) -> Result<Raw> {
+        if !self.stmt.step().map_err(js_error)? {
+            let mut null = ptr::null_mut();
+            // SAFETY: the current env.
+            unsafe { check!(sys::napi_get_null(env, &mut null)) };
+            return Ok(Raw(null));
+        }
+        self.row_array(env)
     }
 
     fn rows_raw(&mut self, env: sys::napi_env, values: Raw, limit: i32) -> Result<Raw> {
@@ -559,12 +562,23 @@ unsafe extern "C" fn fast_rows(
     }
 }
 
-/// `[run, rows]` as plain Node-API functions (see `fast_call`).
+unsafe extern "C" fn fast_next(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: called by Node-API with this env and info.
+    unsafe { fast_call(env, info, |stmt, env, _| stmt.next_raw(env)) }
+}
+
+/// `[run, rows, next]` as plain Node-API functions (see `fast_call`).
 #[napi(ts_return_type = "Function[]")]
 pub fn db_statement_fast_paths(env: Env) -> Result<Vec<Raw>> {
-    let callbacks: [(&std::ffi::CStr, sys::napi_callback); 2] =
-        [(c"run", Some(fast_run)), (c"rows", Some(fast_rows))];
-    let mut out = Vec::with_capacity(2);
+    let callbacks: [(&std::ffi::CStr, sys::napi_callback); 3] = [
+        (c"run", Some(fast_run)),
+        (c"rows", Some(fast_rows)),
+        (c"next", Some(fast_next)),
+    ];
+    let mut out = Vec::with_capacity(callbacks.len());
     for (name, callback) in callbacks {
         let mut f = ptr::null_mut();
         // SAFETY: the current env; static name and callback.
