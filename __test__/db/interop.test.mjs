@@ -202,7 +202,7 @@ test('ghostkit and the CLI share one live WAL database: each reads what the othe
     const insert = conn.prepare('INSERT INTO items (id, i, big, r, t, b, n) VALUES (@id, @i, @big, @r, @t, @b, @n)')
     const some = rows.slice(0, 300)
     conn.transaction(() => some.forEach((r) => insert.run(r)))()
-    assert.ok(readFileSync(`${file}-wal`).length > 100 * 4096, 'the rows are in the WAL')
+    assert.ok(readFileSync(`${file}-wal`).length > 50 * 4096, 'the rows are in the WAL')
     assertCliRows(file, { rawKey }, some)
     // The CLI appends a row through the same WAL; ghostkit's open connection sees it.
     const extra = { ...rows[300], id: 5000, t: 'written by the CLI ✍' }
