@@ -796,11 +796,15 @@ fn key_of(kind: u32, bytes: Option<Buffer>) -> Result<Option<Key>> {
     Ok(match (kind, bytes) {
         (0, _) => None,
         (1, Some(b)) => Some(Key::Passphrase(b)),
-        (2, Some(b)) => Some(Key::Raw(
-            b.as_slice()
-                .try_into()
-                .map_err(|_| arg_error("rawKey must be exactly 32 bytes"))?,
-        )),
+        (2, Some(mut b)) => {
+            let raw: std::result::Result<[u8; 32], _> = b.as_slice().try_into();
+            // The copy is not needed any more: wipe it before it is freed.
+            b.iter_mut()
+                .for_each(|x| unsafe { ptr::write_volatile(x, 0) });
+            Some(Key::Raw(
+                raw.map_err(|_| arg_error("rawKey must be exactly 32 bytes"))?,
+            ))
+        }
         (3, Some(b)) => Some(Key::SqlcipherPassphrase(b)),
         _ => return Err(arg_error("unknown key kind")),
     })
