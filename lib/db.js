@@ -395,9 +395,20 @@ function abortError(signal) {
   return error
 }
 
+/** Calls in flight on one database thread (the native queue holds 256 behind the running one). */
+const QUEUE_MAX = 256
+
 class AsyncDatabase {
   #db
   #native
+  #inflight = 0
+  #waiting = []
+
+  #release() {
+    const next = this.#waiting.shift()
+    if (next) next()
+    else this.#inflight--
+  }
 
   constructor(db, nativeDb) {
     this.#db = db
@@ -425,13 +436,23 @@ class AsyncDatabase {
       }
       signal?.addEventListener('abort', onAbort, { once: true })
     })
+    // At most QUEUE_MAX calls are handed to the database thread; later callers wait here,
+    // in order, and each finished call hands its slot to the next.
+    if (this.#inflight < QUEUE_MAX) this.#inflight++
+    else await new Promise((resolve) => this.#waiting.push(resolve))
     let work
     try {
+      if (!this.#db.open) throw new ZqliteError('The database connection is not open', 'ERR_ZQLITE_CLOSED')
       work = call(() => this.#native.runAsync(kind, sql, positional, named, this.#db.safeIntegersDefault))
     } catch (error) {
+      this.#release()
       signal?.removeEventListener('abort', onAbort)
       throw error
     }
+    work.then(
+      () => this.#release(),
+      () => this.#release(),
+    )
     work.catch(() => {})
     aborted.catch(() => {})
     try {

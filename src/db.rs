@@ -7,6 +7,7 @@
 
 use std::ffi::CString;
 use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 
@@ -597,35 +598,64 @@ pub fn db_statement_fast_paths(env: Env) -> Result<Vec<Raw>> {
     Ok(out)
 }
 
-type Job = Box<dyn FnOnce(&Connection) + Send>;
+/// A `db.async` call; it gets `None` when the database closed before its turn.
+type Job = Box<dyn FnOnce(Option<&Connection>) + Send>;
 
 /// The database's own thread for `db.async`: a bounded queue, one job at a time.
 struct Worker {
     jobs: Option<mpsc::SyncSender<Job>>,
     thread: Option<thread::JoinHandle<()>>,
+    closing: Arc<AtomicBool>,
+    conn: Connection,
 }
 
-/// Jobs waiting beyond the running one; submitting more waits (back-pressure).
+/// Calls queued behind the running one; lib/db.js waits for a slot beyond that, so a
+/// full queue never blocks the event loop.
 const WORKER_QUEUE_MAX: usize = 256;
 
 impl Worker {
     fn start(conn: Connection) -> Worker {
         let (tx, rx) = mpsc::sync_channel::<Job>(WORKER_QUEUE_MAX);
+        let closing = Arc::new(AtomicBool::new(false));
+        let worker_conn = conn.clone();
+        let flag = closing.clone();
         let thread = thread::Builder::new()
             .name("zqlite-async".into())
             .spawn(move || {
                 for job in rx {
-                    job(&conn);
+                    if flag.load(Ordering::Acquire) {
+                        job(None);
+                    } else {
+                        job(Some(&worker_conn));
+                    }
                 }
             })
             .expect("spawn the database thread");
         Worker {
             jobs: Some(tx),
             thread: Some(thread),
+            closing,
+            conn,
         }
     }
 
+    fn submit(&self, job: Job) -> Result<()> {
+        let jobs = self
+            .jobs
+            .as_ref()
+            .ok_or_else(|| js_error(core::Error::Closed))?;
+        jobs.try_send(job).map_err(|e| match e {
+            mpsc::TrySendError::Full(_) => js_error(core::Error::InvalidArgument(
+                "too many db.async calls are queued".into(),
+            )),
+            mpsc::TrySendError::Disconnected(_) => js_error(core::Error::Closed),
+        })
+    }
+
+    /// Rejects the queued calls, interrupts the running one, and waits for the thread.
     fn stop(&mut self) {
+        self.closing.store(true, Ordering::Release);
+        self.conn.interrupt();
         self.jobs.take();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -996,21 +1026,20 @@ impl NativeDatabase {
             .worker
             .get_or_insert_with(|| Worker::start(self.conn.clone()));
         let (deferred, promise) = env.create_deferred()?;
-        let job: Job = Box::new(
-            move |conn| match run_async(conn, kind, &sql, &values, &pairs) {
+        let job: Job = Box::new(move |conn| {
+            let result = match conn {
+                Some(conn) => run_async(conn, kind, &sql, &values, &pairs),
+                None => Err(core::Error::Closed),
+            };
+            match result {
                 Ok(mut out) => {
                     out.safe_integers = safe_integers;
                     deferred.resolve(move |_| Ok(out));
                 }
                 Err(error) => deferred.reject(js_error(error)),
-            },
-        );
-        worker
-            .jobs
-            .as_ref()
-            .ok_or_else(|| js_error(core::Error::Closed))?
-            .send(job)
-            .map_err(|_| js_error(core::Error::Closed))?;
+            }
+        });
+        worker.submit(job)?;
         Ok(Raw(promise.raw()))
     }
 

@@ -78,3 +78,18 @@ test('databases work in worker threads', async () => {
   assert.equal(d.prepare('SELECT count(*) FROM t').pluck().get(), 400)
   d.close()
 })
+
+test('more calls than the queue holds all complete; close() rejects queued calls and interrupts the running one', async () => {
+  const d = new Database(':memory:')
+  await d.async.exec('CREATE TABLE t (x INTEGER)')
+  const many = await Promise.all(Array.from({ length: 600 }, (_, i) => d.async.run('INSERT INTO t VALUES (?)', [i])))
+  assert.equal(many.length, 600)
+  assert.equal(d.prepare('SELECT count(*) FROM t').pluck().get(), 600)
+  const slow = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c'
+  const running = d.async.get(slow)
+  const queued = d.async.get('SELECT 1 AS x')
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  d.close()
+  await assert.rejects(running, { code: 'SQLITE_INTERRUPT' })
+  await assert.rejects(queued, { code: 'ERR_ZQLITE_CLOSED' })
+})
