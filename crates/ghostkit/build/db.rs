@@ -93,7 +93,10 @@ fn compile_sqlcipher(tc: &Toolchain) {
         .include(tc.zig_dir.join("include"))
         .opt_level(2)
         .warnings(false)
-        .flag_if_supported("-fno-strict-aliasing");
+        .flag_if_supported("-fno-strict-aliasing")
+        // The setup shim copies zsqlcipher.h's table into SQLCipher's provider struct:
+        // a signature that drifted from SQLCipher's must stop the build.
+        .flag_if_supported("-Werror=incompatible-pointer-types");
     for (name, value) in DEFINES {
         build.define(name, Some(*value));
     }
