@@ -1,2 +1,3 @@
 export * as crypto from './lib/crypto'
 export * as llm from './lib/llm'
+export * as db from './lib/db'

@@ -8,3 +8,7 @@ Object.defineProperty(exports, 'llm', {
   enumerable: true,
   get: () => require('./lib/llm.js'),
 })
+Object.defineProperty(exports, 'db', {
+  enumerable: true,
+  get: () => require('./lib/db.js'),
+})

@@ -7,6 +7,8 @@
 
 #[path = "build/crypto.rs"]
 mod crypto;
+#[path = "build/db.rs"]
+mod db;
 #[path = "build/llm.rs"]
 mod llm;
 #[path = "build/zig.rs"]
@@ -16,4 +18,5 @@ fn main() {
     let toolchain = zig::Toolchain::from_env();
     crypto::build(&toolchain);
     llm::build(&toolchain);
+    db::build(&toolchain);
 }
