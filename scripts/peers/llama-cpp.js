@@ -11,7 +11,6 @@ const fs = require('node:fs')
 const path = require('node:path')
 const { execFileSync } = require('node:child_process')
 const { ensurePeer, peersRoot } = require('./cache.js')
-const { withPeerLock } = require('./lock.js')
 
 const VERSION = '0.3.36'
 
@@ -78,7 +77,7 @@ function install(tmp) {
  * Throws when it cannot be installed: tests that need it fail, they never skip.
  */
 function llamaCpp() {
-  const dir = withPeerLock(`llama-cpp-python-${VERSION}`, () => ensurePeer('llama-cpp-python', VERSION, install))
+  const dir = ensurePeer('llama-cpp-python', VERSION, install)
   const site = path.join(dir, 'site')
   const env = { ...process.env, PYTHONPATH: [site, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter) }
   return { dir, site, python: python(), env, version: VERSION }

@@ -13,7 +13,7 @@ const { execFileSync, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { ensurePeer, peersRoot } = require('./cache.js')
+const { ensurePeer } = require('./cache.js')
 
 const VERSION = '4.6.1'
 const SUITE = 'trixie'
@@ -105,39 +105,10 @@ function cliFromDir(dir) {
   }
 }
 
-/**
- * Runs `fn` holding an install lock (a directory, created atomically), so test files run in
- * parallel never install the CLI twice into the same place. A lock older than
- * LOCK_STALE_MS is left over from a killed install and is taken over.
- */
-const LOCK_STALE_MS = 5 * 60_000
-function withInstallLock(fn) {
-  fs.mkdirSync(peersRoot(), { recursive: true })
-  const lock = path.join(peersRoot(), `sqlcipher-cli-${VERSION}.lock`)
-  const pause = new Int32Array(new SharedArrayBuffer(4))
-  for (;;) {
-    try {
-      fs.mkdirSync(lock)
-      break
-    } catch (error) {
-      if (error.code !== 'EEXIST') throw error
-    }
-    try {
-      if (Date.now() - fs.statSync(lock).mtimeMs > LOCK_STALE_MS) fs.rmSync(lock, { recursive: true, force: true })
-    } catch {}
-    Atomics.wait(pause, 0, 0, 250)
-  }
-  try {
-    return fn()
-  } finally {
-    fs.rmSync(lock, { recursive: true, force: true })
-  }
-}
-
 let cached
 /** Installs the CLI once (into the peers cache) and returns its runner. */
 function ensureSqlcipherCli() {
-  if (!cached) cached = cliFromDir(withInstallLock(() => ensurePeer('sqlcipher-cli', VERSION, install)))
+  if (!cached) cached = cliFromDir(ensurePeer('sqlcipher-cli', VERSION, install))
   return cached
 }
 
