@@ -5,12 +5,10 @@
 //! `crates/ghostkit/src/db/sqlcipher_unit.c`, which copies the Zig table the Rust core
 //! picked into SQLCipher's provider struct.
 
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::thread;
 
-use crate::zig::{CpuLevel, Toolchain, run};
+use crate::zig::{LevelLib, Module, Toolchain};
 
 /// SQLite compile-time options. The SQLCipher ones are required by its sources;
 /// the rest trade unused features for speed and safer defaults.
@@ -59,27 +57,36 @@ pub fn build(tc: &Toolchain) {
         tc.translate_header(header, zig);
     }
 
-    let levels = tc.levels();
+    let [(_, zsqlcipher_h), (_, zcrypto_h)] = headers;
+    let lib = LevelLib {
+        name: "zsqlcipher",
+        root: tc.zig_dir.join("src/sqlcipher/export.zig"),
+        root_deps: &["zsqlcipher_h", "zcrypto_h", "zcrypto"],
+        modules: vec![
+            Module {
+                name: "zsqlcipher_h",
+                path: zsqlcipher_h,
+                deps: &[],
+            },
+            Module {
+                name: "zcrypto_h",
+                path: zcrypto_h,
+                deps: &[],
+            },
+            Module {
+                name: "zcrypto",
+                path: tc.zig_dir.join("src/crypto/zcrypto.zig"),
+                deps: &["zcrypto_h"],
+            },
+        ],
+        extra_flags: &[],
+    };
     thread::scope(|scope| {
         // SQLite is one large C file: compile it beside the Zig levels.
         scope.spawn(|| compile_sqlcipher(tc));
-        for level in levels {
-            let headers = &headers;
-            scope.spawn(move || build_level(tc, &headers[0].1, &headers[1].1, level));
-        }
+        tc.build_levels(&lib);
     });
-
-    println!("cargo:rustc-link-search=native={}", out.display());
     println!("cargo:rustc-link-lib=static=zqlite_sqlcipher");
-    for level in levels {
-        println!("cargo:rustc-link-lib=static=zsqlcipher_{}", level.name);
-    }
-    for level in levels {
-        println!("cargo:rustc-cfg=zsqlcipher_level_{}", level.name);
-    }
-    println!(
-        "cargo::rustc-check-cfg=cfg(zsqlcipher_level_baseline, zsqlcipher_level_x86_64_v3, zsqlcipher_level_x86_64_v4)"
-    );
 }
 
 fn compile_sqlcipher(tc: &Toolchain) {
@@ -101,58 +108,4 @@ fn compile_sqlcipher(tc: &Toolchain) {
         build.define(name, Some(*value));
     }
     build.compile("zqlite_sqlcipher");
-}
-
-fn build_level(tc: &Toolchain, header_zig: &Path, zcrypto_h: &Path, level: &CpuLevel) {
-    let options = tc
-        .out_dir
-        .join(format!("zsqlcipher_options_{}.zig", level.name));
-    fs::write(
-        &options,
-        format!("pub const level: []const u8 = \"{}\";\n", level.name),
-    )
-    .expect("write build options");
-    let archive = tc.out_dir.join(format!("libzsqlcipher_{}.a", level.name));
-    let cache = tc.out_dir.join("zig-cache");
-    let module_flags = [
-        "-O",
-        &tc.optimize,
-        "-target",
-        &tc.target,
-        "-mcpu",
-        level.mcpu,
-        "-fPIC",
-    ];
-    let src = |p: &str| tc.zig_dir.join(p).display().to_string();
-    run(
-        Command::new(&tc.zig)
-            .arg("build-lib")
-            .args(module_flags)
-            .args(["-fno-stack-check", "-fno-compiler-rt", "-fno-ubsan-rt"])
-            .args([
-                "--dep",
-                "zsqlcipher_h",
-                "--dep",
-                "zcrypto_h",
-                "--dep",
-                "zcrypto",
-            ])
-            .args(["--dep", "build_options"])
-            .arg(format!("-Mroot={}", src("src/sqlcipher/export.zig")))
-            .args(module_flags)
-            .arg(format!("-Mzsqlcipher_h={}", header_zig.display()))
-            .args(module_flags)
-            .arg(format!("-Mzcrypto_h={}", zcrypto_h.display()))
-            .args(module_flags)
-            .args(["--dep", "zcrypto_h"])
-            .arg(format!("-Mzcrypto={}", src("src/crypto/zcrypto.zig")))
-            .args(module_flags)
-            .arg(format!("-Mbuild_options={}", options.display()))
-            .arg("--name")
-            .arg(format!("zsqlcipher_{}", level.name))
-            .arg("--cache-dir")
-            .arg(&cache)
-            .arg(format!("-femit-bin={}", archive.display())),
-        &format!("libzsqlcipher_{}", level.name),
-    );
 }
