@@ -8,3 +8,11 @@ Object.defineProperty(exports, 'quic', {
   enumerable: true,
   get: () => require('./lib/quic.js'),
 })
+Object.defineProperty(exports, 'llm', {
+  enumerable: true,
+  get: () => require('./lib/llm.js'),
+})
+Object.defineProperty(exports, 'db', {
+  enumerable: true,
+  get: () => require('./lib/db.js'),
+})

@@ -62,6 +62,16 @@ function translateHeaders(outDir) {
   return out
 }
 
+/** Translates one more header of zig/include into a Zig module at `out`. */
+function translateHeader(name, out) {
+  const result = spawnSync(zig, ['translate-c', path.join(root, 'zig/include', name), '-lc'], { encoding: 'utf8', maxBuffer: 64 << 20 })
+  if (result.status !== 0) {
+    console.error(result.stderr)
+    process.exit(1)
+  }
+  fs.writeFileSync(out, result.stdout)
+}
+
 if (only.includes('lint')) {
   run('zig fmt', zig, ['fmt', '--check', 'zig'])
   run('cargo fmt', 'cargo', ['fmt', '--all', '--', '--check'])
@@ -73,6 +83,24 @@ if (only.includes('zig')) {
   const header = translateHeaders(path.join(root, 'target', 'zig-test'))
   run('zig test (crypto)', zig, [
     'test', '-O', 'ReleaseSafe', '--dep', 'zcrypto_h', `-Mroot=${path.join(root, 'zig/src/crypto/zcrypto.zig')}`, `-Mzcrypto_h=${header}`,
+    '--cache-dir', path.join(root, 'target', 'zig-test', 'cache'),
+  ])
+  // llm text side: tokenizer (vs llama.cpp fixtures, incl. the gemma-3 vocabulary), sampler, chat templates
+  run('zig test (llm text)', zig, [
+    'test', '-O', 'ReleaseSafe', path.join(root, 'zig/src/llm/text_tests.zig'),
+    '--cache-dir', path.join(root, 'target', 'zig-test', 'cache'),
+  ], { GHOSTKIT_GEMMA_GGUF: require('./peers/gemma3.js').gemma3Model() })
+  // llm engine: GGUF loader (fuzzed), kernels vs dequantised reference, thread pool, stories260K vs llama.cpp
+  run('zig test (llm engine)', zig, [
+    'test', '-O', 'ReleaseSafe', path.join(root, 'zig/src/llm/engine_test.zig'),
+    '--cache-dir', path.join(root, 'target', 'zig-test', 'cache'),
+  ])
+  const sqlcipherHeader = path.join(root, 'target', 'zig-test', 'zsqlcipher_h.zig')
+  translateHeader('zsqlcipher.h', sqlcipherHeader)
+  run('zig test (sqlcipher)', zig, [
+    'test', '-O', 'ReleaseSafe', '--dep', 'zsqlcipher_h', '--dep', 'zcrypto_h', '--dep', 'zcrypto',
+    `-Mroot=${path.join(root, 'zig/src/sqlcipher/provider.zig')}`, `-Mzsqlcipher_h=${sqlcipherHeader}`,
+    `-Mzcrypto_h=${header}`, '--dep', 'zcrypto_h', `-Mzcrypto=${path.join(root, 'zig/src/crypto/zcrypto.zig')}`,
     '--cache-dir', path.join(root, 'target', 'zig-test', 'cache'),
   ])
 }

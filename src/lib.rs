@@ -5,5 +5,7 @@
 //! The napi layer: argument conversion and one error map over the `ghostkit` core.
 
 mod crypto;
+mod db;
 mod error;
 mod quic;
+mod llm;

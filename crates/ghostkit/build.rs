@@ -7,10 +7,16 @@
 
 #[path = "build/crypto.rs"]
 mod crypto;
+#[path = "build/db.rs"]
+mod db;
+#[path = "build/llm.rs"]
+mod llm;
 #[path = "build/zig.rs"]
 mod zig;
 
 fn main() {
     let toolchain = zig::Toolchain::from_env();
     crypto::build(&toolchain);
+    llm::build(&toolchain);
+    db::build(&toolchain);
 }

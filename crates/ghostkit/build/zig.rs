@@ -4,6 +4,7 @@ use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::thread;
 
 /// A CPU level: the suffix of exported symbols and the `-mcpu` value for x86-64.
 pub struct CpuLevel {
@@ -30,6 +31,24 @@ const OTHER_LEVELS: [CpuLevel; 1] = [CpuLevel {
     name: "baseline",
     mcpu: "baseline",
 }];
+
+/// One Zig module besides a library's root: `-M<name>=<path>` importing `deps`.
+pub struct Module<'a> {
+    pub name: &'a str,
+    pub path: PathBuf,
+    pub deps: &'a [&'a str],
+}
+
+/// A Zig static library built once per CPU level as `lib<name>_<level>.a`. Its root
+/// module also imports `build_options`, whose `level` names the level being built.
+pub struct LevelLib<'a> {
+    pub name: &'a str,
+    pub root: PathBuf,
+    pub root_deps: &'a [&'a str],
+    pub modules: Vec<Module<'a>>,
+    /// Flags for the whole archive besides the ones every archive gets (e.g. `-lc`).
+    pub extra_flags: &'a [&'a str],
+}
 
 /// The Zig compiler and where its inputs and outputs live for this Cargo build.
 pub struct Toolchain {
@@ -78,6 +97,75 @@ impl Toolchain {
             "cargo:rerun-if-changed={}",
             self.zig_dir.join(relative).display()
         );
+    }
+
+    /// Builds `lib` for every CPU level in parallel (each is one mostly single-threaded
+    /// LLVM job), links the archives and sets the cfg `<name>_level_<level>` for each.
+    pub fn build_levels(&self, lib: &LevelLib) {
+        let levels = self.levels();
+        thread::scope(|scope| {
+            for level in levels {
+                scope.spawn(move || self.build_level(lib, level));
+            }
+        });
+        println!("cargo:rustc-link-search=native={}", self.out_dir.display());
+        for level in levels {
+            println!("cargo:rustc-link-lib=static={}_{}", lib.name, level.name);
+            println!("cargo:rustc-cfg={}_level_{}", lib.name, level.name);
+        }
+        let all: Vec<String> = X86_64_LEVELS
+            .iter()
+            .map(|l| format!("{}_level_{}", lib.name, l.name))
+            .collect();
+        println!("cargo::rustc-check-cfg=cfg({})", all.join(", "));
+    }
+
+    fn build_level(&self, lib: &LevelLib, level: &CpuLevel) {
+        let options = self
+            .out_dir
+            .join(format!("{}_options_{}.zig", lib.name, level.name));
+        fs::write(
+            &options,
+            format!("pub const level: []const u8 = \"{}\";\n", level.name),
+        )
+        .expect("write build options");
+        let archive = self
+            .out_dir
+            .join(format!("lib{}_{}.a", lib.name, level.name));
+        // Per-module options come before the `-M` they apply to, and reset after it.
+        let module_flags = [
+            "-O",
+            &self.optimize,
+            "-target",
+            &self.target,
+            "-mcpu",
+            level.mcpu,
+            "-fPIC",
+        ];
+        let mut cmd = Command::new(&self.zig);
+        cmd.arg("build-lib")
+            .args(module_flags)
+            .args(["-fno-stack-check", "-fno-compiler-rt", "-fno-ubsan-rt"])
+            .args(lib.extra_flags);
+        for dep in lib.root_deps.iter().chain(&["build_options"]) {
+            cmd.args(["--dep", dep]);
+        }
+        cmd.arg(format!("-Mroot={}", lib.root.display()));
+        for module in &lib.modules {
+            cmd.args(module_flags);
+            for dep in module.deps {
+                cmd.args(["--dep", dep]);
+            }
+            cmd.arg(format!("-M{}={}", module.name, module.path.display()));
+        }
+        cmd.args(module_flags)
+            .arg(format!("-Mbuild_options={}", options.display()))
+            .arg("--name")
+            .arg(format!("{}_{}", lib.name, level.name))
+            .arg("--cache-dir")
+            .arg(self.out_dir.join("zig-cache"))
+            .arg(format!("-femit-bin={}", archive.display()));
+        run(&mut cmd, &format!("lib{}_{}", lib.name, level.name));
     }
 
     /// Turns a C header into a Zig module, so the Zig compiler checks every exported

@@ -6,6 +6,10 @@
 //! - [`crypto`] — ZCrypto: Ed25519, secp256k1 (Ethereum-grade), X25519, SHA-2, SHA-3,
 //!   Keccak-256, BLAKE3, HMAC, HKDF, PBKDF2, Argon2id and AEADs, implemented in Zig
 //!   (`std.crypto`) behind a C ABI and built for several CPU levels, picked at load.
+//! - [`db`] — zqlite: encrypted embedded SQLite (SQLCipher 4 format) whose crypto
+//!   provider is written in Zig on ZCrypto; Argon2id passphrase keys.
+//! - [`llm`] — GhostLLM: a GGUF inference engine in Zig (llama and gemma3
+//!   architectures, quantised kernels, tokenizers, sampling).
 //!
 //! ```
 //! use ghostkit::crypto::{ed25519, hash};
@@ -20,3 +24,5 @@
 
 pub mod crypto;
 pub mod quic;
+pub mod db;
+pub mod llm;

@@ -5,9 +5,9 @@
 
 const std = @import("std");
 const h = @import("zcrypto_h");
-const util = @import("util.zig");
+pub const util = @import("util.zig");
 const hash = @import("hash.zig");
-const kdf = @import("kdf.zig");
+pub const kdf = @import("kdf.zig");
 const aead = @import("aead.zig");
 const ed25519 = @import("ed25519.zig");
 const x25519 = @import("x25519.zig");

@@ -1,0 +1,371 @@
+//! One inference context: its KV cache and scratch, sized when it is created, and the
+//! forward pass over a batch of tokens. Nothing is allocated while decoding.
+//!
+//! Numerics follow llama.cpp's CPU path so tokens and logits agree with it: K/V are
+//! cached as F16, queries and attention weights are rounded to F16 before their dot
+//! products, norms and softmax sums accumulate in f64, GELU is evaluated on F16 inputs.
+
+const std = @import("std");
+const quant = @import("quant.zig");
+const pool_mod = @import("pool.zig");
+const model_mod = @import("model.zig");
+const Model = model_mod.Model;
+const Weight = model_mod.Weight;
+
+pub const Error = error{ ContextFull, BadToken, OutOfMemory };
+
+pub const Context = struct {
+    gpa: std.mem.Allocator,
+    model: *Model,
+    n_ctx: usize,
+    n_batch: usize,
+    /// [layer][position][kv_dim], F16 bits.
+    k_cache: []u16,
+    v_cache: []u16,
+    x: []f32,
+    xb: []f32,
+    xb2: []f32,
+    q: []f32,
+    k: []f32,
+    v: []f32,
+    att: []f32,
+    hb: []f32,
+    hb2: []f32,
+    act: []align(64) u8,
+    /// One row of attention scores per thread.
+    scores: []f32,
+    logits: []f32,
+    rope_cos: []f32,
+    rope_sin: []f32,
+
+    pub fn init(gpa: std.mem.Allocator, model: *Model, n_ctx: usize, n_batch_max: usize) Error!*Context {
+        const hp = model.hp;
+        const n_batch = @max(1, @min(n_batch_max, n_ctx));
+        const c = try gpa.create(Context);
+        errdefer gpa.destroy(c);
+        c.* = .{ .gpa = gpa, .model = model, .n_ctx = n_ctx, .n_batch = n_batch, .k_cache = &.{}, .v_cache = &.{}, .x = &.{}, .xb = &.{}, .xb2 = &.{}, .q = &.{}, .k = &.{}, .v = &.{}, .att = &.{}, .hb = &.{}, .hb2 = &.{}, .act = &.{}, .scores = &.{}, .logits = &.{}, .rope_cos = &.{}, .rope_sin = &.{} };
+        errdefer c.freeBuffers();
+        const kv = hp.n_layer * n_ctx * hp.kvDim();
+        c.k_cache = try gpa.alloc(u16, kv);
+        c.v_cache = try gpa.alloc(u16, kv);
+        c.x = try gpa.alloc(f32, n_batch * hp.n_embd);
+        c.xb = try gpa.alloc(f32, n_batch * hp.n_embd);
+        c.xb2 = try gpa.alloc(f32, n_batch * hp.n_embd);
+        c.q = try gpa.alloc(f32, n_batch * hp.qDim());
+        c.k = try gpa.alloc(f32, n_batch * hp.kvDim());
+        c.v = try gpa.alloc(f32, n_batch * hp.kvDim());
+        c.att = try gpa.alloc(f32, n_batch * hp.qDim());
+        c.hb = try gpa.alloc(f32, n_batch * hp.n_ff);
+        c.hb2 = try gpa.alloc(f32, n_batch * hp.n_ff);
+        const max_cols = @max(hp.n_embd, hp.n_ff, hp.qDim());
+        c.act = try gpa.alignedAlloc(u8, .@"64", n_batch * actStride(max_cols));
+        c.scores = try gpa.alloc(f32, model.pool.count * n_ctx);
+        c.logits = try gpa.alloc(f32, hp.n_vocab);
+        c.rope_cos = try gpa.alloc(f32, n_batch * hp.rope_dim / 2);
+        c.rope_sin = try gpa.alloc(f32, n_batch * hp.rope_dim / 2);
+        return c;
+    }
+
+    fn freeBuffers(c: *Context) void {
+        const g = c.gpa;
+        g.free(c.k_cache);
+        g.free(c.v_cache);
+        inline for (.{ "x", "xb", "xb2", "q", "k", "v", "att", "hb", "hb2", "scores", "logits", "rope_cos", "rope_sin" }) |f| g.free(@field(c, f));
+        g.free(c.act);
+    }
+
+    pub fn deinit(c: *Context) void {
+        c.freeBuffers();
+        c.gpa.destroy(c);
+    }
+
+    /// Bytes this context holds (reported to V8 as external memory).
+    pub fn memoryBytes(c: *const Context) usize {
+        const hp = c.model.hp;
+        return (c.k_cache.len + c.v_cache.len) * 2 + c.act.len + 4 * (c.n_batch * (3 * hp.n_embd + 2 * hp.qDim() + 2 * hp.kvDim() + 2 * hp.n_ff + hp.rope_dim) + c.scores.len + c.logits.len);
+    }
+
+    /// Runs `tokens` at positions `pos0..`, in batches; leaves the last token's logits.
+    pub fn decode(c: *Context, tokens: []const u32, pos0: usize) Error!void {
+        if (tokens.len == 0) return;
+        if (pos0 > c.n_ctx or tokens.len > c.n_ctx - pos0) return error.ContextFull;
+        for (tokens) |t| if (t >= c.model.hp.n_vocab) return error.BadToken;
+        var done: usize = 0;
+        while (done < tokens.len) {
+            const n = @min(c.n_batch, tokens.len - done);
+            c.forward(tokens[done..][0..n], pos0 + done);
+            done += n;
+        }
+        c.computeLogits((tokens.len - 1) % c.n_batch);
+    }
+
+    fn forward(c: *Context, tokens: []const u32, pos0: usize) void {
+        const m = c.model;
+        const hp = m.hp;
+        const n = tokens.len;
+        const d = hp.n_embd;
+        for (tokens, 0..) |t, i| {
+            const row = c.x[i * d ..][0..d];
+            quant.dequantizeRow(m.tok_embd.type, m.tok_embd.row(t), row);
+            if (hp.embed_scale != 1) for (row) |*v| {
+                v.* *= hp.embed_scale;
+            };
+        }
+        for (m.layers, 0..) |*layer, li| {
+            for (0..n) |i| rmsNorm(c.xb[i * d ..][0..d], c.x[i * d ..][0..d], layer.attn_norm, hp.eps);
+            c.matmuls(&.{ &layer.wq, &layer.wk, &layer.wv }, &.{ c.q, c.k, c.v }, c.xb, n);
+            c.attention(layer, li, n, pos0);
+            c.matmuls(&.{&layer.wo}, &.{c.xb2}, c.att, n);
+            if (layer.post_attn_norm) |w| for (0..n) |i| rmsNormInPlace(c.xb2[i * d ..][0..d], w, hp.eps);
+            for (c.x[0 .. n * d], c.xb2[0 .. n * d]) |*x, y| x.* += y;
+
+            for (0..n) |i| rmsNorm(c.xb[i * d ..][0..d], c.x[i * d ..][0..d], layer.ffn_norm, hp.eps);
+            c.matmuls(&.{ &layer.gate, &layer.up }, &.{ c.hb, c.hb2 }, c.xb, n);
+            const ff = c.hb[0 .. n * hp.n_ff];
+            switch (m.arch) {
+                .llama => for (ff, c.hb2[0 .. n * hp.n_ff]) |*g, u| {
+                    g.* = g.* / (1 + @exp(-g.*)) * u;
+                },
+                .gemma3 => for (ff, c.hb2[0 .. n * hp.n_ff]) |*g, u| {
+                    g.* = geluF16(g.*) * u;
+                },
+            }
+            c.matmuls(&.{&layer.down}, &.{c.xb2}, c.hb, n);
+            if (layer.post_ffn_norm) |w| for (0..n) |i| rmsNormInPlace(c.xb2[i * d ..][0..d], w, hp.eps);
+            for (c.x[0 .. n * d], c.xb2[0 .. n * d]) |*x, y| x.* += y;
+        }
+    }
+
+    fn computeLogits(c: *Context, last: usize) void {
+        const m = c.model;
+        const d = m.hp.n_embd;
+        rmsNorm(c.xb[0..d], c.x[last * d ..][0..d], m.output_norm, m.hp.eps);
+        c.matmuls(&.{&m.output}, &.{c.logits}, c.xb, 1);
+    }
+
+    /// out_j[t] = W_j · in[t] for every weight; activations are prepared once per kind.
+    fn matmuls(c: *Context, ws: []const *const Weight, outs: []const []f32, input: []const f32, n: usize) void {
+        var done: [4]bool = @splat(false);
+        for (ws, 0..) |w, i| {
+            if (done[i]) continue;
+            const kind = quant.actKind(w.type);
+            var job: MatmulJob = .{ .act = c.act, .act_stride = actStride(w.cols), .n_tok = n };
+            for (ws[i..], outs[i..], i..) |w2, o2, j| {
+                if (quant.actKind(w2.type) != kind) continue;
+                job.ws[job.count] = w2;
+                job.outs[job.count] = o2.ptr;
+                job.count += 1;
+                done[j] = true;
+            }
+            for (0..n) |t| quant.prepare(kind, input[t * w.cols ..][0..w.cols], @alignCast(c.act[t * job.act_stride ..]));
+            c.model.pool.run(.{ .run = MatmulJob.run, .ctx = &job });
+        }
+    }
+
+    fn attention(c: *Context, layer: *const model_mod.Layer, li: usize, n: usize, pos0: usize) void {
+        const hp = c.model.hp;
+        const hd = hp.head_dim;
+        const sliding = hp.isSlidingLayer(li);
+        const base = if (sliding) hp.rope_base_local else hp.rope_base;
+        const freq_scale = if (sliding) 1 else hp.rope_freq_scale;
+        ropeTable(c.rope_cos, c.rope_sin, hp.rope_dim, base, freq_scale, pos0, n);
+        for (0..n) |t| {
+            for (0..hp.n_head) |h| {
+                const q = c.q[t * hp.qDim() + h * hd ..][0..hd];
+                if (layer.q_norm) |w| rmsNormInPlace(q, w, hp.eps);
+                rope(q, c.rope_cos[t * hp.rope_dim / 2 ..], c.rope_sin[t * hp.rope_dim / 2 ..], hp.rope_dim, hp.rope_neox);
+                for (q) |*v| v.* = quant.f16ToF32(quant.f32ToF16(v.* * hp.q_scale));
+            }
+            for (0..hp.n_head_kv) |h| {
+                const k = c.k[t * hp.kvDim() + h * hd ..][0..hd];
+                if (layer.k_norm) |w| rmsNormInPlace(k, w, hp.eps);
+                rope(k, c.rope_cos[t * hp.rope_dim / 2 ..], c.rope_sin[t * hp.rope_dim / 2 ..], hp.rope_dim, hp.rope_neox);
+            }
+            const kv_dim = hp.kvDim();
+            const at = (li * c.n_ctx + pos0 + t) * kv_dim;
+            for (c.k_cache[at..][0..kv_dim], c.k[t * kv_dim ..][0..kv_dim]) |*dst, v| dst.* = quant.f32ToF16(v);
+            for (c.v_cache[at..][0..kv_dim], c.v[t * kv_dim ..][0..kv_dim]) |*dst, v| dst.* = quant.f32ToF16(v);
+        }
+        var job: AttentionJob = .{ .c = c, .li = li, .n = n, .pos0 = pos0, .window = if (sliding) hp.sliding_window else 0 };
+        c.model.pool.run(.{ .run = AttentionJob.run, .ctx = &job });
+    }
+};
+
+/// Room for one prepared activation row of `cols` elements (the widest kind is f32).
+fn actStride(cols: usize) usize {
+    return std.mem.alignForward(usize, cols * 4, 64);
+}
+
+const MatmulJob = struct {
+    ws: [4]*const Weight = undefined,
+    outs: [4][*]f32 = undefined,
+    count: usize = 0,
+    act: []align(64) const u8,
+    act_stride: usize,
+    n_tok: usize,
+
+    fn run(ctx: *const anyopaque, index: usize, count: usize) void {
+        const job: *const MatmulJob = @ptrCast(@alignCast(ctx));
+        var total: usize = 0;
+        for (job.ws[0..job.count]) |w| total += w.rows;
+        // Rows of all weights form one range, split evenly (in steps of 8 rows).
+        const start, const end = pool_mod.share(total, index, count, 8);
+        var offset: usize = 0;
+        for (job.ws[0..job.count], job.outs[0..job.count]) |w, out| {
+            const lo = @max(start, offset) - offset;
+            const hi = @min(end, offset + w.rows) -| offset;
+            offset += w.rows;
+            if (lo >= hi) continue;
+            switch (w.type) {
+                inline .f32, .f16, .bf16, .q8_0, .q4_0, .q5_0, .q4_k, .q6_k => |t| rowsOf(t, w, out, job, lo, hi),
+                else => unreachable,
+            }
+        }
+    }
+
+    fn rowsOf(comptime t: quant.Type, w: *const Weight, out: [*]f32, job: *const MatmulJob, lo: usize, hi: usize) void {
+        for (lo..hi) |r| {
+            const row = w.row(r);
+            var i: usize = 0;
+            // Tokens in groups of 8, then 4: each weight block is decoded once per group.
+            inline for (.{ 8, 4 }) |group| {
+                while (i + group <= job.n_tok) : (i += group) {
+                    var sums: [group]f32 = undefined;
+                    if (!quant.dotRows(t, group, row, @alignCast(job.act[i * job.act_stride ..].ptr), job.act_stride, w.cols, &sums)) break;
+                    for (sums, 0..) |v, k| out[(i + k) * w.rows + r] = v;
+                }
+            }
+            while (i < job.n_tok) : (i += 1) {
+                out[i * w.rows + r] = quant.dot(t, row, @alignCast(job.act[i * job.act_stride ..]), w.cols);
+            }
+        }
+    }
+};
+
+const AttentionJob = struct {
+    c: *Context,
+    li: usize,
+    n: usize,
+    pos0: usize,
+    window: usize,
+
+    fn run(ctx: *const anyopaque, index: usize, count: usize) void {
+        const job: *const AttentionJob = @ptrCast(@alignCast(ctx));
+        const c = job.c;
+        const hp = c.model.hp;
+        const items = job.n * hp.n_head;
+        const start, const end = pool_mod.share(items, index, count, 1);
+        const scores = c.scores[index * c.n_ctx ..][0..c.n_ctx];
+        for (start..end) |item| {
+            const t = item / hp.n_head;
+            const h = item % hp.n_head;
+            job.head(scores, t, h);
+        }
+    }
+
+    fn head(job: *const AttentionJob, scores: []f32, t: usize, h: usize) void {
+        const c = job.c;
+        const hp = c.model.hp;
+        const hd = hp.head_dim;
+        const kv_dim = hp.kvDim();
+        const kvh = h / (hp.n_head / hp.n_head_kv);
+        const pos = job.pos0 + t;
+        const first = if (job.window > 0 and pos + 1 > job.window) pos + 1 - job.window else 0;
+        const q = c.q[t * hp.qDim() + h * hd ..][0..hd];
+        const layer_base = job.li * c.n_ctx * kv_dim;
+        var max: f32 = -std.math.inf(f32);
+        for (first..pos + 1) |p| {
+            const k = c.k_cache[layer_base + p * kv_dim + kvh * hd ..][0..hd];
+            const s = dotHalfRow(k, q) * hp.kq_scale;
+            scores[p] = s;
+            max = @max(max, s);
+        }
+        var sum: f64 = 0;
+        for (scores[first .. pos + 1]) |*s| {
+            s.* = @exp(s.* - max);
+            sum += s.*;
+        }
+        const inv: f32 = @floatCast(1.0 / sum);
+        const out = c.att[t * hp.qDim() + h * hd ..][0..hd];
+        @memset(out, 0);
+        for (first..pos + 1) |p| {
+            const weight = quant.f16ToF32(quant.f32ToF16(scores[p] * inv));
+            const v = c.v_cache[layer_base + p * kv_dim + kvh * hd ..][0..hd];
+            axpyHalf(out, v, weight);
+        }
+    }
+};
+
+const lanes = 16;
+const F = @Vector(lanes, f32);
+
+fn halfToVec(raw: *const [lanes]u16) F {
+    var out: [lanes]f32 = undefined;
+    inline for (0..lanes) |i| out[i] = quant.f16ToF32(raw[i]);
+    return out;
+}
+
+fn dotHalfRow(k: []const u16, q: []const f32) f32 {
+    var acc: F = @splat(0);
+    var i: usize = 0;
+    while (i + lanes <= k.len) : (i += lanes) acc = @mulAdd(F, halfToVec(k[i..][0..lanes]), q[i..][0..lanes].*, acc);
+    var s = @reduce(.Add, acc);
+    while (i < k.len) : (i += 1) s += quant.f16ToF32(k[i]) * q[i];
+    return s;
+}
+
+fn axpyHalf(out: []f32, v: []const u16, a: f32) void {
+    var i: usize = 0;
+    const av: F = @splat(a);
+    while (i + lanes <= v.len) : (i += lanes) out[i..][0..lanes].* = @mulAdd(F, halfToVec(v[i..][0..lanes]), av, out[i..][0..lanes].*);
+    while (i < v.len) : (i += 1) out[i] += quant.f16ToF32(v[i]) * a;
+}
+
+fn rmsNorm(out: []f32, x: []const f32, w: []const f32, eps: f32) void {
+    var sum: f64 = 0;
+    for (x) |v| sum += @as(f64, v * v);
+    const mean: f32 = @floatCast(sum / @as(f64, @floatFromInt(x.len)));
+    const scale = 1.0 / @sqrt(mean + eps);
+    for (out, x, w) |*o, v, g| o.* = v * scale * g;
+}
+
+fn rmsNormInPlace(x: []f32, w: []const f32, eps: f32) void {
+    rmsNorm(x, x, w, eps);
+}
+
+/// cos/sin of position × frequency, the frequencies built by repeated multiplication
+/// as ggml does (so angles match it bit for bit at large positions).
+fn ropeTable(cos: []f32, sin: []f32, dims: usize, base: f32, freq_scale: f32, pos0: usize, n: usize) void {
+    const half = dims / 2;
+    const theta_scale = std.math.pow(f32, base, -2.0 / @as(f32, @floatFromInt(dims)));
+    for (0..n) |t| {
+        var theta: f32 = @floatFromInt(pos0 + t);
+        for (0..half) |i| {
+            const a = theta * freq_scale;
+            cos[t * half + i] = @cos(a);
+            sin[t * half + i] = @sin(a);
+            theta *= theta_scale;
+        }
+    }
+}
+
+fn rope(x: []f32, cos: []const f32, sin: []const f32, dims: usize, neox: bool) void {
+    const half = dims / 2;
+    for (0..half) |i| {
+        const a, const b = if (neox) .{ i, i + half } else .{ 2 * i, 2 * i + 1 };
+        const x0 = x[a];
+        const x1 = x[b];
+        x[a] = x0 * cos[i] - x1 * sin[i];
+        x[b] = x0 * sin[i] + x1 * cos[i];
+    }
+}
+
+/// GELU (tanh form) of the F16-rounded input, rounded to F16: ggml's table lookup.
+fn geluF16(x: f32) f32 {
+    if (x <= -10) return 0;
+    if (x >= 10) return x;
+    const h = quant.f16ToF32(quant.f32ToF16(x));
+    const sqrt_2_over_pi: f32 = 0.79788456080286535587989211986876;
+    const y = 0.5 * h * (1.0 + std.math.tanh(sqrt_2_over_pi * h * (1.0 + 0.044715 * h * h)));
+    return quant.f16ToF32(quant.f32ToF16(y));
+}
