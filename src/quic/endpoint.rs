@@ -212,9 +212,11 @@ impl QuicEndpoint {
                     match result {
                         Ok(connection) => {
                             let conn = QuicConnection::new(connection, shared.clone());
+                            let report_closed = conn.close_reporter();
                             shared
                                 .sink
                                 .emit(kind::CONNECTION, 0, Payload::Connection(conn));
+                            report_closed();
                         }
                         Err(error) => shared.sink.emit(
                             kind::HANDSHAKE_FAILED,
@@ -252,6 +254,8 @@ impl QuicEndpoint {
             match connecting.into_0rtt() {
                 Ok((connection, accepted)) => {
                     let conn = QuicConnection::new(connection, shared.clone());
+                    // Returned now: `lib/quic.js` knows it before any event arrives.
+                    conn.close_reporter()();
                     let id = conn.id;
                     runtime().spawn(async move {
                         let accepted = accepted.await;
@@ -267,13 +271,21 @@ impl QuicEndpoint {
             connecting
         };
         runtime().spawn(async move {
-            let payload = match connecting.await {
+            match connecting.await {
                 Ok(connection) => {
-                    Payload::Connection(QuicConnection::new(connection, shared.clone()))
+                    let conn = QuicConnection::new(connection, shared.clone());
+                    let report_closed = conn.close_reporter();
+                    shared
+                        .sink
+                        .emit(kind::CONNECTED, token, Payload::Connection(conn));
+                    report_closed();
                 }
-                Err(error) => Payload::Error(ErrorInfo::from_connection(&error)),
-            };
-            shared.sink.emit(kind::CONNECTED, token, payload);
+                Err(error) => shared.sink.emit(
+                    kind::CONNECTED,
+                    token,
+                    Payload::Error(ErrorInfo::from_connection(&error)),
+                ),
+            }
         });
         Ok(None)
     }

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::fs::OpenOptions;
 use std::io::Write;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -315,6 +316,34 @@ impl ServerCertVerifier for AcceptAnyServer {
 #[derive(Clone, Debug, Default)]
 pub struct ClientConfigCache {
     configs: Arc<Mutex<HashMap<String, quinn::ClientConfig>>>,
+    /// Address-validation tokens (NEW_TOKEN) of every configuration, by server name and address.
+    tokens: Arc<quinn::TokenMemoryCache>,
+}
+
+/// The token store of connections to one server address. quinn keys NEW_TOKEN tokens by
+/// server name alone, so a token from one server would be offered to another server of
+/// the same name (two ports of one host): RFC 9000 §8.1.3 forbids that, and some servers
+/// (quiche in @matrixai/quic) silently drop every Initial carrying a token they did not
+/// issue, so the handshake hung until the idle timeout.
+struct AddressTokens {
+    tokens: Arc<quinn::TokenMemoryCache>,
+    address: SocketAddr,
+}
+
+impl AddressTokens {
+    fn key(&self, server_name: &str) -> String {
+        format!("{server_name} {}", self.address)
+    }
+}
+
+impl quinn::TokenStore for AddressTokens {
+    fn insert(&self, server_name: &str, token: bytes::Bytes) {
+        self.tokens.insert(&self.key(server_name), token);
+    }
+
+    fn take(&self, server_name: &str) -> Option<bytes::Bytes> {
+        self.tokens.take(&self.key(server_name))
+    }
 }
 
 /// Distinct client option sets kept per cache; beyond it the cache starts over.
@@ -343,6 +372,14 @@ impl ClientConfigCache {
         }
         configs.insert(key, config.clone());
         Ok(config)
+    }
+
+    /// The token store for connections to `address` (shared by every configuration).
+    pub fn tokens_for(&self, address: SocketAddr) -> Arc<dyn quinn::TokenStore> {
+        Arc::new(AddressTokens {
+            tokens: self.tokens.clone(),
+            address,
+        })
     }
 }
 

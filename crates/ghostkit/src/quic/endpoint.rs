@@ -115,9 +115,10 @@ impl Endpoint {
         server_name: &str,
         tls: Option<&TlsOptions>,
     ) -> Result<quinn::Connecting, Error> {
-        let client = self
+        let mut client = self
             .client_configs
             .get(tls.unwrap_or(&self.options.client), &self.options.transport)?;
+        client.token_store(self.client_configs.tokens_for(address));
         self.inner
             .connect_with(client, address, server_name)
             .map_err(|e| Error::Connect(e.to_string()))
