@@ -415,7 +415,10 @@ for (const [name, peer] of Object.entries(PEERS)) {
       const server = new PeerProcess(`${name} server`, ...run.server(files))
       const listening = await server.waitFor((l) => l.event === 'listening', 60_000, 'listening line')
       const conn = await deadline(quic.connect(`127.0.0.1:${listening.port}`, { alpn: [ALPN], ca: certs.ca, servername: 'localhost' }),
-        30_000, `connect to ${name}`)
+        30_000, `connect to ${name}`).catch((error) => {
+        error.message += `\n${server.describe()}`
+        throw error
+      })
       try {
         await conn.opened
         assert.equal(conn.alpnProtocol, ALPN)
