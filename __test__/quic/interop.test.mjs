@@ -464,6 +464,38 @@ for (const [name, peer] of Object.entries(PEERS)) {
   })
 }
 
+describe('address-validation tokens stay with the server that issued them', { timeout: TEST_TIMEOUT * 2 }, () => {
+  // quinn (in Deno) sends NEW_TOKEN; quiche (in @matrixai/quic) drops every Initial that
+  // carries a token it did not issue. Both servers are "localhost": a client that kept
+  // tokens by name alone hung in the second handshake until its idle timeout.
+  it('a Deno server\'s NEW_TOKEN is not offered to a @matrixai/quic server of the same name', { timeout: TEST_TIMEOUT }, async () => {
+    const deno = new PeerProcess('deno server (tokens)', ...PEERS.deno.setup().server(files))
+    const matrixai = new PeerProcess('@matrixai/quic server (tokens)', ...PEERS['@matrixai/quic'].setup().server(files))
+    const endpoint = await quic.createEndpoint({ host: '127.0.0.1', alpn: [ALPN], ca: certs.ca })
+    try {
+      const first = await deno.waitFor((l) => l.event === 'listening', 60_000, 'listening line')
+      const conn = await deadline(endpoint.connect(`127.0.0.1:${first.port}`, { servername: 'localhost' }), 30_000, 'connect to deno')
+      // A round trip after the handshake: the server's NEW_TOKEN has arrived with it.
+      const stream = await conn.openBidirectionalStream()
+      stream.end(payloads.bidi[2])
+      assert.deepEqual(await readAll(stream), payloads.bidi[2])
+      await deadline(conn.close(), 30_000, 'close')
+      const second = await matrixai.waitFor((l) => l.event === 'listening', 60_000, 'listening line')
+      const other = await deadline(endpoint.connect(`127.0.0.1:${second.port}`, { servername: 'localhost' }), 30_000,
+        'connect to @matrixai/quic after deno').catch((error) => {
+        error.message += `\n${matrixai.describe()}`
+        throw error
+      })
+      assert.equal(other.alpnProtocol, ALPN)
+      await deadline(other.close(), 30_000, 'close')
+    } finally {
+      await deadline(endpoint.close(), 30_000, 'endpoint close')
+      await deno.stop()
+      await matrixai.stop()
+    }
+  })
+})
+
 describe('stream abort signals seen by aioquic', { timeout: TEST_TIMEOUT * 2 }, () => {
   let server
   let conn
