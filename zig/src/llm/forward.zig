@@ -158,7 +158,9 @@ pub const Context = struct {
                 done[j] = true;
             }
             for (0..n) |t| quant.prepare(kind, input[t * w.cols ..][0..w.cols], @alignCast(c.act[t * job.act_stride ..]));
-            c.model.pool.run(.{ .run = MatmulJob.run, .ctx = &job });
+            var rows: usize = 0;
+            for (job.ws[0..job.count]) |w2| rows += w2.rows;
+            c.model.pool.run(.{ .run = MatmulJob.run, .ctx = &job, .work = rows * w.cols * n });
         }
     }
 
@@ -187,7 +189,7 @@ pub const Context = struct {
             for (c.v_cache[at..][0..kv_dim], c.v[t * kv_dim ..][0..kv_dim]) |*dst, v| dst.* = quant.f32ToF16(v);
         }
         var job: AttentionJob = .{ .c = c, .li = li, .n = n, .pos0 = pos0, .window = if (sliding) hp.sliding_window else 0 };
-        c.model.pool.run(.{ .run = AttentionJob.run, .ctx = &job });
+        c.model.pool.run(.{ .run = AttentionJob.run, .ctx = &job, .work = n * hp.n_head * (pos0 + n) * hd * 2 });
     }
 };
 
