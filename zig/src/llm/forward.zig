@@ -226,21 +226,7 @@ const MatmulJob = struct {
     }
 
     fn rowsOf(comptime t: quant.Type, w: *const Weight, out: [*]f32, job: *const MatmulJob, lo: usize, hi: usize) void {
-        for (lo..hi) |r| {
-            const row = w.row(r);
-            var i: usize = 0;
-            // Tokens in groups of 8, then 4: each weight block is decoded once per group.
-            inline for (.{ 8, 4 }) |group| {
-                while (i + group <= job.n_tok) : (i += group) {
-                    var sums: [group]f32 = undefined;
-                    if (!quant.dotRows(t, group, row, @alignCast(job.act[i * job.act_stride ..].ptr), job.act_stride, w.cols, &sums)) break;
-                    for (sums, 0..) |v, k| out[(i + k) * w.rows + r] = v;
-                }
-            }
-            while (i < job.n_tok) : (i += 1) {
-                out[i * w.rows + r] = quant.dot(t, row, @alignCast(job.act[i * job.act_stride ..]), w.cols);
-            }
-        }
+        quant.matmulRows(t, w.data.ptr, w.row_bytes, w.cols, lo, hi, job.act.ptr, job.act_stride, job.n_tok, out, w.rows);
     }
 };
 
