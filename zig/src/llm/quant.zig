@@ -328,7 +328,7 @@ inline fn signed5_0(b: *align(1) const BlockQ5_0) I8x32 {
 
 /// `n` activation rows at once: each weight block is unpacked once for all of them
 /// (the prompt's batched matrix-matrix product). Per row the same steps as `n = 1`.
-inline fn dot32BlocksN(comptime B: type, comptime unpack: anytype, comptime n: usize, w: []const u8, xs: [n][*]const BlockQ8_0, nb: usize, out: *[n]f32) void {
+inline fn dot32BlocksN(comptime B: type, comptime unpack: anytype, comptime n: usize, w: []const u8, xs: [n][*]const BlockQ8_0, ds: ?[n][*]const f32, nb: usize, out: *[n]f32) void {
     const blocks = asBlocks(B, w, nb);
     var acc: [n]F32x8 = @splat(@splat(0));
     for (blocks, 0..) |*b, i| {
@@ -338,7 +338,8 @@ inline fn dot32BlocksN(comptime B: type, comptime unpack: anytype, comptime n: u
         inline for (0..n) |k| {
             const y = &xs[k][i];
             const p: F32x8 = @floatFromInt(simd.dotI8(aq, q, y.qs));
-            acc[k] = @mulAdd(F32x8, @splat(d * scaleF16(y.d)), p, acc[k]);
+            const dy = if (ds) |v| v[k][i] else scaleF16(y.d);
+            acc[k] = @mulAdd(F32x8, @splat(d * dy), p, acc[k]);
         }
     }
     inline for (0..n) |k| out[k] = simd.hsum8(acc[k]);
@@ -346,7 +347,7 @@ inline fn dot32BlocksN(comptime B: type, comptime unpack: anytype, comptime n: u
 
 inline fn dot32Blocks(comptime B: type, comptime unpack: anytype, w: []const u8, x: []const BlockQ8_0) f32 {
     var out: [1]f32 = undefined;
-    dot32BlocksN(B, unpack, 1, w, .{x.ptr}, x.len, &out);
+    dot32BlocksN(B, unpack, 1, w, .{x.ptr}, null, x.len, &out);
     return out[0];
 }
 
@@ -394,21 +395,28 @@ pub fn dotQ4KN(comptime n: usize, w: []const u8, xs: [n][*]const BlockQ8K, nb: u
         const mins: @Vector(8, i32) = @as(@Vector(8, i16), mn);
         inline for (0..n) |k| {
             const y = &xs[k][i];
+            // llama.cpp repacks Q4_K weights (q4_K_8x8 on AVX2): one float accumulator per
+            // output and a second one for the minimums; its gemm (4 tokens at a time, here
+            // n >= 4) adds every 64 elements, its gemv (the other tokens) every super-block.
+            const bs: @Vector(16, i32) = @as(@Vector(16, i16), y.bsums);
+            const pair = @shuffle(i32, bs, undefined, [8]i32{ 0, 2, 4, 6, 8, 10, 12, 14 }) + @shuffle(i32, bs, undefined, [8]i32{ 1, 3, 5, 7, 9, 11, 13, 15 });
+            const min_prod = mins * pair;
             var sumi: I32x8 = @splat(0);
             inline for (0..4) |j| {
                 const lo = simd.maddwd(@splat(sc[2 * j]), simd.maddubs(nib[2 * j], y.qs[j * 64 ..][0..32].*));
                 const hi = simd.maddwd(@splat(sc[2 * j + 1]), simd.maddubs(nib[2 * j + 1], y.qs[j * 64 + 32 ..][0..32].*));
-                sumi += lo + hi;
+                if (n >= 4) {
+                    acc[k][0] = @mulAdd(f32, @floatFromInt(@reduce(.Add, lo + hi)), d * y.d, acc[k][0]);
+                    acc_m[k][0] = @mulAdd(f32, @floatFromInt(min_prod[2 * j] + min_prod[2 * j + 1]), dmin * y.d, acc_m[k][0]);
+                } else sumi += lo + hi;
             }
-            acc[k] = @mulAdd(F32x8, @splat(y.d * d), @floatFromInt(sumi), acc[k]);
-            const bs: @Vector(16, i32) = @as(@Vector(16, i16), y.bsums);
-            const pair = @shuffle(i32, bs, undefined, [8]i32{ 0, 2, 4, 6, 8, 10, 12, 14 }) + @shuffle(i32, bs, undefined, [8]i32{ 1, 3, 5, 7, 9, 11, 13, 15 });
-            const prod = mins * pair;
-            const prod4: @Vector(4, i32) = @shuffle(i32, prod, undefined, [4]i32{ 0, 2, 4, 6 }) + @shuffle(i32, prod, undefined, [4]i32{ 1, 3, 5, 7 });
-            acc_m[k] = @mulAdd(F32x4, @splat(-y.d * dmin), @floatFromInt(prod4), acc_m[k]);
+            if (n < 4) {
+                acc[k][0] = @mulAdd(f32, @floatFromInt(@reduce(.Add, sumi)), d * y.d, acc[k][0]);
+                acc_m[k][0] = @mulAdd(f32, @floatFromInt(@reduce(.Add, min_prod)), dmin * y.d, acc_m[k][0]);
+            }
         }
     }
-    inline for (0..n) |k| out[k] = simd.hsum8(acc[k]) + simd.hsum4(acc_m[k]);
+    inline for (0..n) |k| out[k] = acc[k][0] - acc_m[k][0];
 }
 
 pub fn dotQ6K(w: []const u8, x: []const BlockQ8K) f32 {
@@ -421,12 +429,19 @@ const scale_halves: [16]i32 = .{ 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1 
 
 /// Q6_K: the 6-bit quants (0-63) go into vpmaddubsw unsigned, 32 × the activation is
 /// subtracted; scales cover 16 elements (the two halves of a vpmaddubsw result).
+///
+/// `tiled`: llama.cpp's summation for a batch of 8 or more tokens (its `tiled` kernel):
+/// each super-block's integer sum × the weight scale, then a multiply-add with the
+/// activation scale (GCC contracts ggml's mul + add there).
 pub fn dotQ6KN(comptime n: usize, w: []const u8, xs: [n][*]const BlockQ8K, nb: usize, out: *[n]f32) void {
+    dotQ6KNOrder(n, false, w, xs, nb, out);
+}
+
+pub fn dotQ6KNOrder(comptime n: usize, comptime tiled: bool, w: []const u8, xs: [n][*]const BlockQ8K, nb: usize, out: *[n]f32) void {
     const blocks = asBlocks(BlockQ6K, w, nb);
     var acc: [n]F32x8 = @splat(@splat(0));
     const m4: U8x32 = @splat(0xf);
     const m3: U8x32 = @splat(3);
-    const c32: U8x32 = @splat(32);
     for (blocks, 0..) |*b, i| {
         var q: [8]U8x32 = undefined;
         var scale: [8]I16x16 = undefined;
@@ -444,6 +459,7 @@ pub fn dotQ6KN(comptime n: usize, w: []const u8, xs: [n][*]const BlockQ8K, nb: u
             scale[j] = @shuffle(i16, two, undefined, scale_halves);
         }
         const d = scaleF16(b.d);
+        const scales16: I16x16 = @as(@Vector(16, i8), b.scales);
         inline for (0..n) |k| {
             const y = &xs[k][i];
             var sumi: I32x8 = @splat(0);
@@ -451,16 +467,21 @@ pub fn dotQ6KN(comptime n: usize, w: []const u8, xs: [n][*]const BlockQ8K, nb: u
                 var p: [4]I32x8 = undefined;
                 inline for (0..4) |c| {
                     const yq: I8x32 = y.qs[(4 * h + c) * 32 ..][0..32].*;
-                    const p16 = simd.maddubs(q[4 * h + c], yq) - simd.maddubs(c32, yq);
-                    p[c] = simd.maddwd(scale[4 * h + c], p16);
+                    p[c] = simd.maddwd(scale[4 * h + c], simd.maddubs(q[4 * h + c], yq));
                 }
                 sumi += p[0] + p[1];
                 sumi += p[2] + p[3];
             }
+            // The offset 32 comes off per pair of 16-element groups, in ggml's lanes.
+            sumi -= simd.maddwd(y.bsums, scales16) << @splat(5);
+            if (tiled) {
+                acc[k][0] = @mulAdd(f32, @as(f32, @floatFromInt(@reduce(.Add, sumi))) * d, y.d, acc[k][0]);
+                continue;
+            }
             acc[k] = @mulAdd(F32x8, @splat(y.d * d), @floatFromInt(sumi), acc[k]);
         }
     }
-    inline for (0..n) |k| out[k] = simd.hsum8(acc[k]);
+    inline for (0..n) |k| out[k] = if (tiled) acc[k][0] else simd.hsum8(acc[k]);
 }
 
 /// `r` consecutive weight rows (`row_bytes` apart) against one prepared activation row:
@@ -519,11 +540,15 @@ pub fn dotRows(comptime t: Type, comptime n: usize, w: []const u8, act: [*]align
     switch (t) {
         .q8_0, .q4_0, .q5_0 => {
             var xs: [n][*]const BlockQ8_0 = undefined;
-            inline for (0..n) |k| xs[k] = @ptrCast(@alignCast(act + k * stride));
+            var ds: [n][*]const f32 = undefined;
+            inline for (0..n) |k| {
+                xs[k] = @ptrCast(@alignCast(act + k * stride));
+                ds[k] = @ptrCast(@alignCast(act + k * stride + q8Scales(cols / 32)));
+            }
             switch (t) {
-                .q8_0 => dot32BlocksN(BlockQ8_0, qsOf, n, w, xs, cols / 32, out),
-                .q4_0 => dot32BlocksN(BlockQ4_0, signed4_0, n, w, xs, cols / 32, out),
-                .q5_0 => dot32BlocksN(BlockQ5_0, signed5_0, n, w, xs, cols / 32, out),
+                .q8_0 => dot32BlocksN(BlockQ8_0, qsOf, n, w, xs, ds, cols / 32, out),
+                .q4_0 => dot32BlocksN(BlockQ4_0, signed4_0, n, w, xs, ds, cols / 32, out),
+                .q5_0 => dot32BlocksN(BlockQ5_0, signed5_0, n, w, xs, ds, cols / 32, out),
                 else => unreachable,
             }
             return true;
@@ -553,6 +578,22 @@ pub fn matmulRows(comptime t: Type, w: [*]const u8, row_bytes: usize, cols: usiz
     while (r0 < hi) : (r0 += chunk) {
         const r1 = @min(hi, r0 + chunk);
         var i: usize = 0;
+        // A batch of 8 or more tokens takes llama.cpp's `tiled` summation for Q6_K.
+        if (t == .q6_k and n_tok >= 8) {
+            while (i + 8 <= n_tok) : (i += 8) for (r0..r1) |r| {
+                var xs: [8][*]const BlockQ8K = undefined;
+                inline for (0..8) |k| xs[k] = @ptrCast(@alignCast(act + (i + k) * act_stride));
+                var sums: [8]f32 = undefined;
+                dotQ6KNOrder(8, true, (w + r * row_bytes)[0..row_bytes], xs, cols / 256, &sums);
+                for (sums, 0..) |v, k| out[(i + k) * out_stride + r] = v;
+            };
+            while (i < n_tok) : (i += 1) for (r0..r1) |r| {
+                var sums: [1]f32 = undefined;
+                dotQ6KNOrder(1, true, (w + r * row_bytes)[0..row_bytes], .{@ptrCast(@alignCast(act + i * act_stride))}, cols / 256, &sums);
+                out[i * out_stride + r] = sums[0];
+            };
+            continue;
+        }
         if (quantised) inline for (.{ 8, 4 }) |group| {
             while (i + group <= n_tok) : (i += group) {
                 for (r0..r1) |r| {
@@ -638,9 +679,15 @@ pub fn actKind(t: Type) ActKind {
 pub fn actRowBytes(kind: ActKind, n: usize) usize {
     return switch (kind) {
         .f32, .f16, .bf16 => n * 4,
-        .q8_0 => n / 32 * @sizeOf(BlockQ8_0),
+        .q8_0 => q8Scales(n / 32) + n / 32 * 4,
         .q8_k => n / 256 * @sizeOf(BlockQ8K),
     };
+}
+
+/// Where a prepared Q8_0 row keeps its block scales as f32 (after its `nb` blocks), so
+/// the prompt's kernels need not convert them for every weight row.
+fn q8Scales(nb: usize) usize {
+    return std.mem.alignForward(usize, nb * @sizeOf(BlockQ8_0), 4);
 }
 
 /// Converts one activation row for a dot product with weights of kind `kind`.
@@ -653,7 +700,13 @@ pub fn prepare(kind: ActKind, x: []const f32, out: []align(4) u8) void {
         .bf16 => for (std.mem.bytesAsSlice(f32, out[0 .. x.len * 4]), x) |*o, v| {
             o.* = bf16ToF32(f32ToBf16(v));
         },
-        .q8_0 => quantizeQ8_0(x, @as([*]BlockQ8_0, @ptrCast(out.ptr))[0 .. x.len / 32]),
+        .q8_0 => {
+            const nb = x.len / 32;
+            const blocks = @as([*]BlockQ8_0, @ptrCast(out.ptr))[0..nb];
+            quantizeQ8_0(x, blocks);
+            const scales: [*]f32 = @ptrCast(@alignCast(out.ptr + q8Scales(nb)));
+            for (blocks, scales[0..nb]) |b, *d| d.* = f16ToF32(b.d);
+        },
         .q8_k => quantizeQ8K(x, @as([*]BlockQ8K, @ptrCast(out.ptr))[0 .. x.len / 256]),
     }
 }
