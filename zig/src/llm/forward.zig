@@ -7,6 +7,7 @@
 //! f64, RoPE angles from the C library's cosf/sinf, GELU on F16 inputs.
 
 const std = @import("std");
+const builtin = @import("builtin");
 const quant = @import("quant.zig");
 const pool_mod = @import("pool.zig");
 const model_mod = @import("model.zig");
@@ -313,7 +314,11 @@ const AttentionJob = struct {
 const lanes = 16;
 const F = @Vector(lanes, f32);
 
+const has_f16c = builtin.cpu.arch == .x86_64 and std.Target.x86.featureSetHas(builtin.cpu.features, .f16c);
+
+/// 16 F16 values as f32 (exact): one `vcvtph2ps` with F16C, bit arithmetic without.
 fn halfToVec(raw: *const [lanes]u16) F {
+    if (has_f16c) return @floatCast(@as(@Vector(lanes, f16), @bitCast(raw.*)));
     var out: [lanes]f32 = undefined;
     inline for (0..lanes) |i| out[i] = quant.f16ToF32(raw[i]);
     return out;
@@ -322,9 +327,9 @@ fn halfToVec(raw: *const [lanes]u16) F {
 /// `width` (at most 16) F16 values as a vector, zeros after them.
 fn halfVec(raw: []const u16, width: usize) F {
     if (width == lanes) return halfToVec(raw[0..lanes]);
-    var out: [lanes]f32 = @splat(0);
-    for (0..width) |i| out[i] = quant.f16ToF32(raw[i]);
-    return out;
+    var padded: [lanes]u16 = @splat(0);
+    @memcpy(padded[0..width], raw[0..width]);
+    return halfToVec(&padded);
 }
 
 /// `_mm512_reduce_add_ps` as GCC expands it: halves, quarters, then pairs.
