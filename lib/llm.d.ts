@@ -142,15 +142,21 @@ export interface GenerationEnd {
 /**
  * A running generation: an async iterator of {@link TokenChunk}s and an EventEmitter:
  * `'token'` (chunk), `'text'` (string, only non-empty), `'end'` ({@link GenerationEnd}),
- * `'error'` (Error). Tokens wait in a bounded queue: a consumer that reads slowly slows
- * the generation down instead of growing memory.
+ * `'error'` (Error). The native side computes at most 32 tokens ahead of JS and hands
+ * over everything it has in one event-loop turn (in order); an async-iterator consumer
+ * that falls 64 chunks behind pauses it. A slow consumer slows the generation down
+ * instead of growing memory.
  */
 export declare class Generation extends EventEmitter implements AsyncIterable<TokenChunk> {
   /** Resolves with the whole text when the generation ends; rejects on error. */
   text(): Promise<string>
   /** Resolves with the end event. */
   readonly done: Promise<GenerationEnd>
-  /** Stops the generation (same as aborting its signal). */
+  /**
+   * Stops the generation (same as aborting its signal): no `'token'` is emitted and no
+   * chunk is iterated after this call, even ones already computed; `'end'` follows with
+   * reason `'abort'`. The native side stops before its next token.
+   */
   abort(): void
   [Symbol.asyncIterator](): AsyncIterator<TokenChunk>
   on(event: 'token', listener: (chunk: TokenChunk) => void): this

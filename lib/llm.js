@@ -91,6 +91,7 @@ class Generation extends EventEmitter {
   #held = ''
   #text = ''
   #stopped = false
+  #aborted = false
   #paused = false
   #onAbort
   #signal
@@ -119,7 +120,14 @@ class Generation extends EventEmitter {
     return this.#cancel
   }
 
+  /**
+   * Stops the generation: no token is emitted or iterated after this call (chunks not yet
+   * read from the iterator are dropped); 'end' follows with reason 'abort'.
+   */
   abort() {
+    if (this.#ended || this.#stopped) return
+    this.#aborted = true
+    this.#queue.length = 0
     this.#cancel.cancel()
   }
 
@@ -154,19 +162,32 @@ class Generation extends EventEmitter {
     return all.slice(0, all.length - keep)
   }
 
-  /** @internal */
-  _onEvent(event) {
+  /**
+   * @internal A batch from the native generation: tokens in order, then maybe the end.
+   * Tokens that arrive after abort() are dropped: none is emitted once abort() returned.
+   */
+  _onBatch(batch) {
     if (this.#ended) return
-    if (event.kind === 'token') {
-      if (this.#stopped) return
-      const text = this.#release(event.text ?? '')
-      this.#text += text
-      const chunk = { id: event.id, text }
-      this.#push(chunk)
-      this.emit('token', chunk)
-      if (text) this.emit('text', text)
-      return
+    const { ids, texts } = batch
+    if (!this.#stopped && !this.#aborted) {
+      for (let i = 0; i < ids.length; i++) {
+        this.#onToken(ids[i], texts[i])
+        if (this.#stopped || this.#aborted || this.#ended) break
+      }
     }
+    if (batch.end && !this.#ended) this.#onEnd(batch.end)
+  }
+
+  #onToken(id, raw) {
+    const text = this.#release(raw)
+    this.#text += text
+    const chunk = { id, text }
+    this.#push(chunk)
+    this.emit('token', chunk)
+    if (text) this.emit('text', text)
+  }
+
+  #onEnd(event) {
     this.#ended = true
     if (this.#signal && this.#onAbort) this.#signal.removeEventListener('abort', this.#onAbort)
     if (event.kind === 'error') {
@@ -178,6 +199,7 @@ class Generation extends EventEmitter {
     }
     let reason = event.reason
     if (this.#stopped) reason = 'stop'
+    else if (this.#aborted) reason = 'abort'
     else {
       const tail = this.#held + (event.text ?? '')
       if (tail) {
@@ -423,7 +445,7 @@ class Model {
     this.#generations.add(generation)
     const forget = () => this.#generations.delete(generation)
     generation.done.then(forget, forget)
-    callNative(() => this.#native.generate(ids, sampling, generation._cancel, (event) => generation._onEvent(event)))
+    callNative(() => this.#native.generate(ids, sampling, generation._cancel, (batch) => generation._onBatch(batch)))
     return generation
   }
 

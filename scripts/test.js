@@ -92,7 +92,7 @@ if (only.includes('zig')) {
   ], { GHOSTKIT_GEMMA_GGUF: require('./peers/gemma3.js').gemma3Model() })
   // llm engine: GGUF loader (fuzzed), kernels vs dequantised reference, thread pool, stories260K vs llama.cpp
   run('zig test (llm engine)', zig, [
-    'test', '-O', 'ReleaseSafe', path.join(root, 'zig/src/llm/engine_test.zig'),
+    'test', '-O', 'ReleaseSafe', '-lc', path.join(root, 'zig/src/llm/engine_test.zig'),
     '--cache-dir', path.join(root, 'target', 'zig-test', 'cache'),
   ])
   const sqlcipherHeader = path.join(root, 'target', 'zig-test', 'zsqlcipher_h.zig')

@@ -1,9 +1,11 @@
 //! `ghostkit/llm`: argument conversion over `ghostkit::llm`.
 //!
 //! Loading and logits run on the libuv pool (`AsyncTask`); a generation runs on its own
-//! thread and sends its tokens through a bounded ThreadsafeFunction queue, blocking when
-//! JS falls behind. Errors carry their code as a `ERR_GHOSTKIT_LLM_*: ` message prefix,
-//! which `lib/llm.js` turns into a typed error.
+//! thread. Its tokens go into a small outbox and JS takes everything there in one event-
+//! loop turn (one ThreadsafeFunction call per batch, never more than one queued): the
+//! generation computes ahead of JS by at most `AHEAD` tokens, then waits for JS. Errors
+//! carry their code as a `ERR_GHOSTKIT_LLM_*: ` message prefix, which `lib/llm.js` turns
+//! into a typed error.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,15 +39,80 @@ fn to_napi(error: Error) -> napi::Error {
 
 const DISPOSED: &str = "ERR_GHOSTKIT_LLM_DISPOSED: the model was disposed";
 
-/// Pauses a generation while JS holds too many unread tokens (set and cleared by
-/// `lib/llm.js`), so a slow async-iterator consumer bounds memory on both sides.
+/// Tokens a generation computes ahead of JS at most; it waits for JS beyond this.
+const AHEAD: usize = 32;
+
+/// What a generation has produced and JS has not taken yet.
+#[derive(Default)]
+struct Outbox {
+    ids: Vec<u32>,
+    texts: Vec<String>,
+    end: Option<LlmEvent>,
+    /// A delivery is queued on the ThreadsafeFunction and has not run yet.
+    scheduled: bool,
+}
+
+#[derive(Default)]
+struct GateState {
+    /// Set by `lib/llm.js` while its async-iterator queue is over its high-water mark.
+    paused: bool,
+    outbox: Outbox,
+}
+
+/// The hand-off between a generation thread and JS: the outbox, the pause flag, and
+/// the condition the generation waits on (room in the outbox, resume, or cancel).
 #[derive(Default)]
 struct Gate {
-    paused: Mutex<bool>,
+    state: Mutex<GateState>,
     changed: Condvar,
 }
 
-/// A cancellation flag (and pause gate) shared with native work (load, generation).
+impl Gate {
+    fn lock(&self) -> std::sync::MutexGuard<'_, GateState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues a token; true when JS must be called to take the outbox.
+    fn push_token(&self, id: u32, text: &str) -> bool {
+        let mut state = self.lock();
+        state.outbox.ids.push(id);
+        state.outbox.texts.push(text.into());
+        !std::mem::replace(&mut state.outbox.scheduled, true)
+    }
+
+    /// Queues the end (or error) event; true when JS must be called.
+    fn push_end(&self, event: LlmEvent) -> bool {
+        let mut state = self.lock();
+        state.outbox.end = Some(event);
+        !std::mem::replace(&mut state.outbox.scheduled, true)
+    }
+
+    /// Waits while JS is `AHEAD` tokens behind or has paused us, unless cancelled.
+    fn wait_room(&self, cancel: &AtomicBool) {
+        let mut state = self.lock();
+        while !cancel.load(Ordering::Relaxed) && (state.paused || state.outbox.ids.len() >= AHEAD) {
+            state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Everything in the outbox, for JS (called on the JS thread).
+    fn take(&self) -> LlmBatch {
+        let batch = {
+            let mut state = self.lock();
+            let outbox = &mut state.outbox;
+            outbox.scheduled = false;
+            LlmBatch {
+                ids: std::mem::take(&mut outbox.ids),
+                texts: std::mem::take(&mut outbox.texts),
+                end: outbox.end.take(),
+            }
+        };
+        self.changed.notify_all();
+        batch
+    }
+}
+
+/// A cancellation flag (and the hand-off gate) shared with native work.
 #[napi]
 pub struct LlmCancel {
     flag: Arc<AtomicBool>,
@@ -63,26 +130,19 @@ impl LlmCancel {
         }
     }
 
+    /// Stops the generation before its next token (a waiting one wakes at once).
     #[napi]
     pub fn cancel(&self) {
         self.flag.store(true, Ordering::Relaxed);
-        self.set_paused(false);
+        let _state = self.gate.lock();
+        self.gate.changed.notify_all();
     }
 
     /// Holds the generation before its next token until `set_paused(false)`.
     #[napi]
     pub fn set_paused(&self, paused: bool) {
-        *self.gate.paused.lock().unwrap_or_else(|e| e.into_inner()) = paused;
+        self.gate.lock().paused = paused;
         self.gate.changed.notify_all();
-    }
-}
-
-impl Gate {
-    fn wait_open(&self) {
-        let mut paused = self.paused.lock().unwrap_or_else(|e| e.into_inner());
-        while *paused {
-            paused = self.changed.wait(paused).unwrap_or_else(|e| e.into_inner());
-        }
     }
 }
 
@@ -205,11 +265,10 @@ pub struct LlmSampling {
     pub batch_size: u32,
 }
 
-/// One event of a generation: `kind` is "token", "end" or "error".
+/// The end of a generation: `kind` is "end" or "error".
 #[napi(object)]
 pub struct LlmEvent {
     pub kind: String,
-    pub id: Option<u32>,
     pub text: Option<String>,
     pub reason: Option<String>,
     pub prompt_tokens: Option<u32>,
@@ -223,7 +282,6 @@ impl LlmEvent {
     fn new(kind: &str) -> LlmEvent {
         LlmEvent {
             kind: kind.into(),
-            id: None,
             text: None,
             reason: None,
             prompt_tokens: None,
@@ -235,9 +293,27 @@ impl LlmEvent {
     }
 }
 
-/// Tokens waiting for JS at most; the generation thread blocks beyond this.
-const EVENT_QUEUE: usize = 16;
-type EventFn = ThreadsafeFunction<LlmEvent, (), LlmEvent, Status, false, false, EVENT_QUEUE>;
+/// Tokens (in order) and possibly the end event, delivered to JS in one call.
+#[napi(object)]
+pub struct LlmBatch {
+    pub ids: Vec<u32>,
+    pub texts: Vec<String>,
+    pub end: Option<LlmEvent>,
+}
+
+/// A delivery: converted on the JS thread, it takes whatever the outbox holds by then,
+/// so tokens produced while JS was busy arrive together.
+pub struct Delivery(Arc<Gate>);
+
+impl ToNapiValue for Delivery {
+    unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> Result<napi::sys::napi_value> {
+        // SAFETY: called by napi-rs on the JS thread with a live env.
+        unsafe { LlmBatch::to_napi_value(env, val.0.take()) }
+    }
+}
+
+/// At most one delivery is queued at a time (and the end's); the bound is never reached.
+type EventFn = ThreadsafeFunction<Delivery, (), Delivery, Status, false, false, 4>;
 
 fn reason_name(reason: StopReason) -> &'static str {
     match reason {
@@ -377,14 +453,17 @@ impl LlmModel {
         }))
     }
 
-    /// Starts a generation on its own thread; events arrive through `on_event`.
-    #[napi]
+    /// Starts a generation on its own thread; batches of tokens arrive through
+    /// `on_batch`, the last one with `end` set.
+    #[napi(
+        ts_args_type = "ids: number[], sampling: LlmSampling, cancel: LlmCancel, onBatch: (batch: LlmBatch) => void"
+    )]
     pub fn generate(
         &self,
         ids: Vec<u32>,
         sampling: LlmSampling,
         cancel: &LlmCancel,
-        on_event: EventFn,
+        on_batch: EventFn,
     ) -> Result<()> {
         let model = self.get()?.clone();
         let options = sequence_options(&sampling);
@@ -402,13 +481,16 @@ impl LlmModel {
             .name("ghostllm-generate".into())
             .spawn(move || {
                 let memory = seq.memory_bytes() as f64;
+                let deliver = || {
+                    on_batch.call(Delivery(gate.clone()), ThreadsafeFunctionCallMode::Blocking)
+                        == Status::Ok
+                };
                 let result = seq.generate(&ids, max_tokens, &flag, |id, text| {
-                    let mut event = LlmEvent::new("token");
-                    event.id = Some(id);
-                    event.text = Some(text.into());
-                    let sent = on_event.call(event, ThreadsafeFunctionCallMode::Blocking);
-                    gate.wait_open();
-                    sent == Status::Ok
+                    if gate.push_token(id, text) && !deliver() {
+                        return false;
+                    }
+                    gate.wait_room(&flag);
+                    true
                 });
                 let event = match result {
                     Ok(end) => {
@@ -429,7 +511,9 @@ impl LlmModel {
                     }
                 };
                 drop(seq);
-                on_event.call(event, ThreadsafeFunctionCallMode::Blocking);
+                if gate.push_end(event) {
+                    deliver();
+                }
             })
             .map_err(|e| napi::Error::new(Status::GenericFailure, e.to_string()))?;
         Ok(())

@@ -96,19 +96,78 @@ test('abort mid-stream stops within one token with reason abort', async () => {
     const generation = model.generate('Once upon a time', { temperature: 0, maxTokens: 400, signal: controller.signal })
     let seen = 0
     let atAbort = 0
+    let tokenEvents = 0
+    let eventsAtAbort = 0
+    generation.on('token', () => tokenEvents++)
     for await (const chunk of generation) {
       assert.equal(typeof chunk.text, 'string')
       seen++
       if (seen === 5) {
         controller.abort()
         atAbort = seen
+        eventsAtAbort = tokenEvents
       }
     }
     const end = await generation.done
     assert.equal(end.reason, 'abort')
-    // Tokens already queued when the abort came may still arrive, at most the queue depth.
-    assert.ok(end.timings.generatedTokens <= atAbort + 17, `${end.timings.generatedTokens} tokens after abort at ${atAbort}`)
+    // Nothing is emitted or iterated once abort() returned, even tokens already computed.
+    assert.equal(seen, atAbort)
+    assert.equal(tokenEvents, eventsAtAbort)
     assert.ok(end.timings.generatedTokens < 400)
+  } finally {
+    await model.dispose()
+  }
+})
+
+// The native side computes ahead of JS into a bounded outbox (32 tokens) and hands over
+// everything there in one event-loop turn.
+const AHEAD = 32
+
+test('tokens delivered in batches arrive complete and in order', async () => {
+  const model = await llm.loadModel(stories, { threads: 1, contextSize: 512 })
+  try {
+    const options = { temperature: 0, maxTokens: 120 }
+    const lone = []
+    for await (const chunk of model.generate('Once upon a time', options)) lone.push(chunk)
+    // A consumer that blocks the event loop now and then gets tokens in batches.
+    const batched = []
+    const generation = model.generate('Once upon a time', options)
+    generation.on('token', (chunk) => {
+      batched.push(chunk)
+      if (batched.length % 16 === 1) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30)
+    })
+    const end = await generation.done
+    assert.deepEqual(batched.map((c) => c.id), lone.map((c) => c.id))
+    assert.equal(end.text, lone.map((c) => c.text).join(''))
+    assert.equal(batched.map((c) => c.text).join(''), end.text)
+  } finally {
+    await model.dispose()
+  }
+})
+
+test('a stalled consumer bounds how far the generation runs ahead; abort still ends it', async () => {
+  const model = await llm.loadModel(stories, { threads: 1, contextSize: 512 })
+  try {
+    const generation = model.generate('Once upon a time', { temperature: 0, maxTokens: 400 })
+    let tokens = 0
+    let afterAbort = 0
+    let aborted = false
+    generation.on('token', () => {
+      if (aborted) afterAbort++
+      if (++tokens === 1) {
+        // Stall the event loop long enough for ~all 400 tokens, had nothing held them back.
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300)
+        generation.abort()
+        aborted = true
+      }
+    })
+    const end = await generation.done
+    assert.equal(end.reason, 'abort')
+    assert.equal(afterAbort, 0)
+    assert.equal(tokens, 1)
+    // The batch holding the first token (≤ AHEAD), at most AHEAD more waiting in the
+    // outbox, one being computed when abort() came.
+    assert.ok(end.timings.generatedTokens <= 2 * AHEAD + 1, `${end.timings.generatedTokens} tokens computed`)
   } finally {
     await model.dispose()
   }

@@ -109,25 +109,43 @@ for (const name of Object.keys(TOLERANCE)) {
   })
 }
 
-// gemma-3-270m: tokenisation equals llama.cpp's; the first tokens of each prompt agree,
-// but logits drift by 0.1–1.0 after the third position (llama.cpp's own batch vs.
-// token-by-token runs of this model differ by 0.15), so full 32-token agreement is not
-// met yet (see docs/llm.md, "Status"). What holds is asserted: same top-5 set at the
-// end of each prompt, same first 8 greedy tokens.
-test('gemma-3-270m Q4_K_M: prompt ids, top-5 set and first greedy tokens equal llama.cpp', async () => {
+// gemma-3-270m Q4_K_M: the engine repeats llama.cpp's CPU arithmetic step for step
+// (docs/llm.md, "Numerics"), so its logits are not merely close but equal (measured
+// max |Δlogit| = 0 at the end of all three prompts, and over all 32 steps in a harness
+// that feeds tokens one by one as llama.cpp did). That exactness is what 32 greedy
+// tokens need on this model: one activation landing on the other side of a Q8_0
+// rounding boundary moves the logits by ~0.1-1 and the text soon after. The logit
+// tolerance, 1e-3, leaves room for a last-bit difference in the C library's cosf/sinf
+// (RoPE) on another glibc; anything that changes a rounding decision moves logits by
+// far more. Only step 0 is compared as logits: `model.logits` evaluates its whole input
+// as one batch, which takes other ggml kernels than llama.cpp's one-token steps did for
+// steps 1-3 (those differ by up to ~0.1 from the batch result in llama.cpp itself); the
+// generation runs the same schedule as llama.cpp (the prompt as one batch, then one token
+// at a time) and must reproduce all 32 ids.
+const GEMMA_LOGIT_TOLERANCE = 1e-3
+
+test('gemma-3-270m Q4_K_M: prompt ids, top-10 logits and 32 greedy ids equal llama.cpp for 3 prompts', async () => {
   const { gemma3Model } = require('../../scripts/peers/gemma3.js')
   const ref = fixture('gemma-3-270m-q4_k_m.json')
+  assert.equal(ref.prompts.length, 3)
   const model = await llm.loadModel(gemma3Model(), { threads: 2, contextSize: 512 })
   try {
     assert.equal(model.metadata.architecture, 'gemma3')
     for (const p of ref.prompts) {
+      const label = JSON.stringify(p.text)
       const prompt = model.tokenize(p.text, { addSpecial: p.add_bos, parseSpecial: p.parse_special })
-      assert.deepEqual(prompt, p.prompt_ids)
+      assert.deepEqual(prompt, p.prompt_ids, label)
       const logits = await model.logits(prompt, { contextSize: 512 })
-      const ours = [...logits.keys()].sort((a, b) => logits[b] - logits[a]).slice(0, 5)
-      assert.deepEqual(new Set(ours), new Set(p.top_logits[0].slice(0, 5).map(([id]) => id)))
-      const { ids } = await greedy(model, prompt, 8)
-      assert.deepEqual(ids, p.greedy_ids.slice(0, 8), `prompt ${JSON.stringify(p.text)}`)
+      const top = p.top_logits[0]
+      const ours = [...logits.keys()].sort((a, b) => logits[b] - logits[a]).slice(0, top.length)
+      assert.deepEqual(ours, top.map(([id]) => id), `${label}: top ids`)
+      for (const [id, want] of top) {
+        assert.ok(Math.abs(logits[id] - want) <= GEMMA_LOGIT_TOLERANCE, `${label}: logit ${id} ${logits[id]} vs ${want}`)
+      }
+      const { ids, end } = await greedy(model, prompt, 32)
+      assert.equal(p.greedy_ids.length, 32)
+      assert.deepEqual(ids, p.greedy_ids, label)
+      assert.equal(end.reason, 'maxTokens')
     }
   } finally {
     await model.dispose()

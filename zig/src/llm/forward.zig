@@ -1,11 +1,13 @@
 //! One inference context: its KV cache and scratch, sized when it is created, and the
 //! forward pass over a batch of tokens. Nothing is allocated while decoding.
 //!
-//! Numerics follow llama.cpp's CPU path so tokens and logits agree with it: K/V are
-//! cached as F16, queries and attention weights are rounded to F16 before their dot
-//! products, norms and softmax sums accumulate in f64, GELU is evaluated on F16 inputs.
+//! Numerics repeat llama.cpp's CPU path operation for operation, so tokens and logits
+//! equal its own (docs/llm.md, "Numerics"): K/V cached as F16, queries and attention
+//! weights rounded to F16, ggml's summation orders and `expf`, norms and softmax sums in
+//! f64, RoPE angles from the C library's cosf/sinf, GELU on F16 inputs.
 
 const std = @import("std");
+const builtin = @import("builtin");
 const quant = @import("quant.zig");
 const pool_mod = @import("pool.zig");
 const model_mod = @import("model.zig");
@@ -158,7 +160,9 @@ pub const Context = struct {
                 done[j] = true;
             }
             for (0..n) |t| quant.prepare(kind, input[t * w.cols ..][0..w.cols], @alignCast(c.act[t * job.act_stride ..]));
-            c.model.pool.run(.{ .run = MatmulJob.run, .ctx = &job });
+            var rows: usize = 0;
+            for (job.ws[0..job.count]) |w2| rows += w2.rows;
+            c.model.pool.run(.{ .run = MatmulJob.run, .ctx = &job, .work = rows * w.cols * n });
         }
     }
 
@@ -187,7 +191,7 @@ pub const Context = struct {
             for (c.v_cache[at..][0..kv_dim], c.v[t * kv_dim ..][0..kv_dim]) |*dst, v| dst.* = quant.f32ToF16(v);
         }
         var job: AttentionJob = .{ .c = c, .li = li, .n = n, .pos0 = pos0, .window = if (sliding) hp.sliding_window else 0 };
-        c.model.pool.run(.{ .run = AttentionJob.run, .ctx = &job });
+        c.model.pool.run(.{ .run = AttentionJob.run, .ctx = &job, .work = n * hp.n_head * (pos0 + n) * hd * 2 });
     }
 };
 
@@ -224,21 +228,7 @@ const MatmulJob = struct {
     }
 
     fn rowsOf(comptime t: quant.Type, w: *const Weight, out: [*]f32, job: *const MatmulJob, lo: usize, hi: usize) void {
-        for (lo..hi) |r| {
-            const row = w.row(r);
-            var i: usize = 0;
-            // Tokens in groups of 8, then 4: each weight block is decoded once per group.
-            inline for (.{ 8, 4 }) |group| {
-                while (i + group <= job.n_tok) : (i += group) {
-                    var sums: [group]f32 = undefined;
-                    if (!quant.dotRows(t, group, row, @alignCast(job.act[i * job.act_stride ..].ptr), job.act_stride, w.cols, &sums)) break;
-                    for (sums, 0..) |v, k| out[(i + k) * w.rows + r] = v;
-                }
-            }
-            while (i < job.n_tok) : (i += 1) {
-                out[i * w.rows + r] = quant.dot(t, row, @alignCast(job.act[i * job.act_stride ..]), w.cols);
-            }
-        }
+        quant.matmulRows(t, w.data.ptr, w.row_bytes, w.cols, lo, hi, job.act.ptr, job.act_stride, job.n_tok, out, w.rows);
     }
 };
 
@@ -263,6 +253,13 @@ const AttentionJob = struct {
         }
     }
 
+    /// One query row against the cache, in the order llama.cpp's CPU backend computes it
+    /// (see docs/llm.md, "Numerics"): for a batch of two or more tokens ggml hands both
+    /// products to llamafile's tinyBLAS (one 16-lane accumulator, `_mm512_reduce_add_ps`),
+    /// for one token to `ggml_vec_dot_f16` (four 16-lane accumulators); the softmax uses
+    /// ggml's vector `expf` and sums 16 cells at a time into an f64; the probabilities are
+    /// rounded to F16 before they weight V. Cells past the query are zeros there, which
+    /// change no sum, so only the cell index decides a lane.
     fn head(job: *const AttentionJob, scores: []f32, t: usize, h: usize) void {
         const c = job.c;
         const hp = c.model.hp;
@@ -273,25 +270,43 @@ const AttentionJob = struct {
         const first = if (job.window > 0 and pos + 1 > job.window) pos + 1 - job.window else 0;
         const q = c.q[t * hp.qDim() + h * hd ..][0..hd];
         const layer_base = job.li * c.n_ctx * kv_dim;
+        const batched = job.n >= 2;
         var max: f32 = -std.math.inf(f32);
         for (first..pos + 1) |p| {
             const k = c.k_cache[layer_base + p * kv_dim + kvh * hd ..][0..hd];
-            const s = dotHalfRow(k, q) * hp.kq_scale;
+            const s = dotHalf(k, q, batched) * hp.kq_scale;
             scores[p] = s;
             max = @max(max, s);
         }
         var sum: f64 = 0;
-        for (scores[first .. pos + 1]) |*s| {
-            s.* = @exp(s.* - max);
-            sum += s.*;
+        var chunk: [lanes]f32 = @splat(0);
+        for (first..pos + 1) |p| {
+            const e = expGgml(scores[p] - max);
+            scores[p] = e;
+            chunk[p % lanes] = e;
+            if (p % lanes == lanes - 1 or p == pos) {
+                sum += reduce16(chunk);
+                chunk = @splat(0);
+            }
         }
         const inv: f32 = @floatCast(1.0 / sum);
+        for (scores[first .. pos + 1]) |*e| e.* = quant.f16ToF32(quant.f32ToF16(e.* * inv));
         const out = c.att[t * hp.qDim() + h * hd ..][0..hd];
-        @memset(out, 0);
-        for (first..pos + 1) |p| {
-            const weight = quant.f16ToF32(quant.f32ToF16(scores[p] * inv));
-            const v = c.v_cache[layer_base + p * kv_dim + kvh * hd ..][0..hd];
-            axpyHalf(out, v, weight);
+        const v_base = c.v_cache[layer_base + kvh * hd ..];
+        var d0: usize = 0;
+        while (d0 < hd) : (d0 += lanes) {
+            const width = @min(lanes, hd - d0);
+            // acc[g][l] sums the cells p with p % 16 == l (and (p / 16) % 4 == g for one token).
+            var acc: [4][lanes]F = @splat(@splat(@splat(0)));
+            for (first..pos + 1) |p| {
+                const v = halfVec(v_base[p * kv_dim + d0 ..], width);
+                const g = if (batched) 0 else (p / lanes) % 4;
+                acc[g][p % lanes] = @mulAdd(F, v, @splat(scores[p]), acc[g][p % lanes]);
+            }
+            var per_lane: [lanes]F = undefined;
+            for (&per_lane, 0..) |*r, l| r.* = if (batched) acc[0][l] else (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
+            const r: [lanes]f32 = reduceLanes(per_lane);
+            @memcpy(out[d0..][0..width], r[0..width]);
         }
     }
 };
@@ -299,26 +314,76 @@ const AttentionJob = struct {
 const lanes = 16;
 const F = @Vector(lanes, f32);
 
+const has_f16c = builtin.cpu.arch == .x86_64 and std.Target.x86.featureSetHas(builtin.cpu.features, .f16c);
+
+/// 16 F16 values as f32 (exact): one `vcvtph2ps` with F16C, bit arithmetic without.
 fn halfToVec(raw: *const [lanes]u16) F {
+    if (has_f16c) return @floatCast(@as(@Vector(lanes, f16), @bitCast(raw.*)));
     var out: [lanes]f32 = undefined;
     inline for (0..lanes) |i| out[i] = quant.f16ToF32(raw[i]);
     return out;
 }
 
-fn dotHalfRow(k: []const u16, q: []const f32) f32 {
-    var acc: F = @splat(0);
-    var i: usize = 0;
-    while (i + lanes <= k.len) : (i += lanes) acc = @mulAdd(F, halfToVec(k[i..][0..lanes]), q[i..][0..lanes].*, acc);
-    var s = @reduce(.Add, acc);
-    while (i < k.len) : (i += 1) s += quant.f16ToF32(k[i]) * q[i];
-    return s;
+/// `width` (at most 16) F16 values as a vector, zeros after them.
+fn halfVec(raw: []const u16, width: usize) F {
+    if (width == lanes) return halfToVec(raw[0..lanes]);
+    var padded: [lanes]u16 = @splat(0);
+    @memcpy(padded[0..width], raw[0..width]);
+    return halfToVec(&padded);
 }
 
-fn axpyHalf(out: []f32, v: []const u16, a: f32) void {
-    var i: usize = 0;
-    const av: F = @splat(a);
-    while (i + lanes <= v.len) : (i += lanes) out[i..][0..lanes].* = @mulAdd(F, halfToVec(v[i..][0..lanes]), av, out[i..][0..lanes].*);
-    while (i < v.len) : (i += 1) out[i] += quant.f16ToF32(v[i]) * a;
+/// `_mm512_reduce_add_ps` as GCC expands it: halves, quarters, then pairs.
+fn reduce16(a: F) f32 {
+    const t: @Vector(8, f32) = @shuffle(f32, a, undefined, [8]i32{ 8, 9, 10, 11, 12, 13, 14, 15 }) + @shuffle(f32, a, undefined, [8]i32{ 0, 1, 2, 3, 4, 5, 6, 7 });
+    const u: @Vector(4, f32) = @shuffle(f32, t, undefined, [4]i32{ 4, 5, 6, 7 }) + @shuffle(f32, t, undefined, [4]i32{ 0, 1, 2, 3 });
+    const w = u + @shuffle(f32, u, undefined, [4]i32{ 2, 3, 0, 1 });
+    return w[0] + w[1];
+}
+
+/// `reduce16` for 16 outputs at once: `acc[l]` holds lane l of every output.
+fn reduceLanes(acc: [lanes]F) F {
+    var t: [8]F = undefined;
+    for (0..8) |i| t[i] = acc[i + 8] + acc[i];
+    var u: [4]F = undefined;
+    for (0..4) |i| u[i] = t[i + 4] + t[i];
+    return (u[0] + u[2]) + (u[1] + u[3]);
+}
+
+/// The dot product of an F16 row with an F16-valued f32 row, summed the way ggml does:
+/// tinyBLAS for a batch (length a multiple of 16), else `ggml_vec_dot_f16` (64 at a
+/// time in four accumulators, the rest added in f64).
+fn dotHalf(k: []const u16, q: []const f32, batched: bool) f32 {
+    const n = k.len;
+    if (batched and n % lanes == 0) {
+        var acc: F = @splat(0);
+        var i: usize = 0;
+        while (i < n) : (i += lanes) acc = @mulAdd(F, halfToVec(k[i..][0..lanes]), q[i..][0..lanes].*, acc);
+        return reduce16(acc);
+    }
+    const np = n & ~@as(usize, 4 * lanes - 1);
+    var sum: f64 = 0;
+    if (np > 0) {
+        var acc: [4]F = @splat(@splat(0));
+        var i: usize = 0;
+        while (i < np) : (i += 4 * lanes) {
+            inline for (0..4) |j| acc[j] = @mulAdd(F, halfToVec(k[i + j * lanes ..][0..lanes]), q[i + j * lanes ..][0..lanes].*, acc[j]);
+        }
+        sum = reduce16((acc[0] + acc[2]) + (acc[1] + acc[3]));
+    }
+    for (np..n) |i| sum += @as(f64, quant.f16ToF32(k[i]) * q[i]);
+    return @floatCast(sum);
+}
+
+/// ggml's vector `expf` (`ggml_v_expf`, the AVX-512 form), lane for lane.
+fn expGgml(x: f32) f32 {
+    const r: f32 = 0x1.8p23;
+    const z = @mulAdd(f32, x, 0x1.715476p+0, r);
+    const n = z - r;
+    const b = @mulAdd(f32, -n, 0x1.7f7d1cp-20, @mulAdd(f32, -n, 0x1.62e4p-1, x));
+    if (@abs(n) > 192) return if (n <= 0) 0 else std.math.inf(f32);
+    const u = b * b;
+    const j = @mulAdd(f32, @mulAdd(f32, @mulAdd(f32, 0x1.0e4020p-7, b, 0x1.573e2ep-5), u, @mulAdd(f32, 0x1.555e66p-3, b, 0x1.fffdb6p-2)), u, @mulAdd(f32, 0x1.ffffecp-1, b, 1.0));
+    return std.math.ldexp(j, @as(i32, @intFromFloat(n)));
 }
 
 fn rmsNorm(out: []f32, x: []const f32, w: []const f32, eps: f32) void {
@@ -333,39 +398,47 @@ fn rmsNormInPlace(x: []f32, w: []const f32, eps: f32) void {
     rmsNorm(x, x, w, eps);
 }
 
-/// cos/sin of position × frequency, the frequencies built by repeated multiplication
-/// as ggml does (so angles match it bit for bit at large positions).
+/// cos/sin of position × frequency as ggml's RoPE cache builds them: the frequencies by
+/// repeated multiplication from the C library's `powf`, the angles through its `cosf`
+/// and `sinf` (the functions llama.cpp calls, so angles match it bit for bit).
 fn ropeTable(cos: []f32, sin: []f32, dims: usize, base: f32, freq_scale: f32, pos0: usize, n: usize) void {
     const half = dims / 2;
-    const theta_scale = std.math.pow(f32, base, -2.0 / @as(f32, @floatFromInt(dims)));
+    const theta_scale = powf(base, -2.0 / @as(f32, @floatFromInt(dims)));
     for (0..n) |t| {
         var theta: f32 = @floatFromInt(pos0 + t);
         for (0..half) |i| {
-            const a = theta * freq_scale;
-            cos[t * half + i] = @cos(a);
-            sin[t * half + i] = @sin(a);
+            const a = freq_scale * theta;
+            cos[t * half + i] = cosf(a);
+            sin[t * half + i] = sinf(a);
             theta *= theta_scale;
         }
     }
 }
 
+extern "c" fn powf(x: f32, y: f32) f32;
+extern "c" fn cosf(x: f32) f32;
+extern "c" fn sinf(x: f32) f32;
+
+/// Rotates pairs; the first product of each sum is fused into it, as GCC contracts
+/// ggml's `x0*cos - x1*sin` and `x0*sin + x1*cos`.
 fn rope(x: []f32, cos: []const f32, sin: []const f32, dims: usize, neox: bool) void {
     const half = dims / 2;
     for (0..half) |i| {
         const a, const b = if (neox) .{ i, i + half } else .{ 2 * i, 2 * i + 1 };
         const x0 = x[a];
         const x1 = x[b];
-        x[a] = x0 * cos[i] - x1 * sin[i];
-        x[b] = x0 * sin[i] + x1 * cos[i];
+        x[a] = @mulAdd(f32, x0, cos[i], -(x1 * sin[i]));
+        x[b] = @mulAdd(f32, x0, sin[i], x1 * cos[i]);
     }
 }
 
-/// GELU (tanh form) of the F16-rounded input, rounded to F16: ggml's table lookup.
+/// GELU (tanh form) of the F16-rounded input, rounded to F16: ggml's table lookup (its
+/// `1 + 0.044715 x²` contracted to one fused multiply-add, as GCC builds the table).
 fn geluF16(x: f32) f32 {
     if (x <= -10) return 0;
     if (x >= 10) return x;
     const h = quant.f16ToF32(quant.f32ToF16(x));
     const sqrt_2_over_pi: f32 = 0.79788456080286535587989211986876;
-    const y = 0.5 * h * (1.0 + std.math.tanh(sqrt_2_over_pi * h * (1.0 + 0.044715 * h * h)));
+    const y = 0.5 * h * (1.0 + std.math.tanh(sqrt_2_over_pi * h * @mulAdd(f32, 0.044715 * h, h, 1.0)));
     return quant.f16ToF32(quant.f32ToF16(y));
 }

@@ -2,16 +2,24 @@
 //! spawns them at load, each calls `workerLoop` with its index), so this library never
 //! creates threads itself. Idle workers sleep on a futex; a job wakes them, each runs
 //! its share, and the last one to finish wakes the caller. A short bounded spin before
-//! sleeping keeps the per-matmul hand-off cheap during a forward pass.
+//! sleeping keeps the per-matmul hand-off cheap during a forward pass. A job smaller than
+//! `inline_work` runs on the calling thread alone: waking a sleeping worker costs tens of
+//! µs (far more on a busy machine), more than a small model's matrix-vector product.
 
 const std = @import("std");
 const builtin = @import("builtin");
 
 pub const max_threads = 64;
 
+/// Jobs of fewer multiply-adds than this run on the caller alone (about 10-30 µs of
+/// work, the order of one futex wake-up of a sleeping worker).
+pub const inline_work = 1 << 18;
+
 pub const Job = struct {
     run: *const fn (ctx: *const anyopaque, index: usize, count: usize) void,
     ctx: *const anyopaque,
+    /// Rough size in multiply-adds (or like units); unknown sizes are shared out.
+    work: usize = std.math.maxInt(usize),
 };
 
 pub const Pool = struct {
@@ -28,9 +36,10 @@ pub const Pool = struct {
         return .{ .count = @max(1, @min(count, max_threads)) };
     }
 
-    /// Runs `job` on every thread (index 0 is the caller) and returns when all are done.
+    /// Runs `job` on every thread (index 0 is the caller) and returns when all are done;
+    /// a single-thread pool or a job below `inline_work` runs as `(0, 1)` on the caller.
     pub fn run(pool: *Pool, job: Job) void {
-        if (pool.count == 1) return job.run(job.ctx, 0, 1);
+        if (pool.count == 1 or job.work < inline_work) return job.run(job.ctx, 0, 1);
         pool.job = job;
         pool.pending.store(@intCast(pool.count - 1), .release);
         _ = pool.epoch.fetchAdd(1, .release);
@@ -114,9 +123,25 @@ test "a job runs on every thread and the pool shuts down" {
     };
     var ctx: Ctx = .{};
     for (0..1000) |_| pool.run(.{ .run = Ctx.run, .ctx = &ctx });
+    // A small job never leaves the calling thread: one call, as thread 0 of 1.
+    const Small = struct {
+        calls: u32 = 0,
+        elsewhere: u32 = 0,
+        caller: std.Thread.Id,
+        fn run(raw: *const anyopaque, index: usize, count: usize) void {
+            const self: *@This() = @ptrCast(@alignCast(@constCast(raw)));
+            if (index != 0 or count != 1 or std.Thread.getCurrentId() != self.caller) self.elsewhere += 1;
+            self.calls += 1;
+        }
+    };
+    var small: Small = .{ .caller = std.Thread.getCurrentId() };
+    for (0..100) |_| pool.run(.{ .run = Small.run, .ctx = &small, .work = inline_work - 1 });
+    try std.testing.expectEqual(@as(u32, 100), small.calls);
+    try std.testing.expectEqual(@as(u32, 0), small.elsewhere);
+    for (0..100) |_| pool.run(.{ .run = Ctx.run, .ctx = &ctx, .work = inline_work });
     pool.stop();
     for (threads) |t| t.join();
-    for (ctx.hits) |h| try std.testing.expectEqual(@as(u32, 1000), h.load(.monotonic));
+    for (ctx.hits) |h| try std.testing.expectEqual(@as(u32, 1100), h.load(.monotonic));
     const a = share(100, 0, 3, 8);
     const b = share(100, 2, 3, 8);
     try std.testing.expectEqual(@as(usize, 0), a[0]);

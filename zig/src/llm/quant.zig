@@ -65,6 +65,17 @@ pub inline fn f32ToF16(f: f32) u16 {
     return @truncate(o | (sign >> 16));
 }
 
+/// `f16ToF32` for the kernels' block scales. With F16C, LLVM inserts the half into
+/// whatever register holds a stale vector (often the accumulator), which chains every
+/// block on the previous block's multiply-add; `vmovd` clears the register first.
+inline fn scaleF16(h: u16) f32 {
+    if (!has_f16c or @inComptime()) return f16ToF32(h);
+    return asm ("vmovd %[h], %[out]\n\tvcvtph2ps %[out], %[out]"
+        : [out] "=x" (-> f32),
+        : [h] "r" (@as(u32, h)),
+    );
+}
+
 pub inline fn bf16ToF32(h: u16) f32 {
     return @bitCast(@as(u32, h) << 16);
 }
@@ -266,59 +277,78 @@ pub fn quantizeQ8K(x: []const f32, out: []BlockQ8K) void {
 }
 
 // ---------------------------------------------------------------- dot products
+//
+// Integer products per 32 elements go through `simd` (vpmaddubsw/vpmaddwd, or vpdpbusd
+// with VNNI); the float side follows ggml's AVX2 kernels step for step — 8 lanes, one
+// fused multiply-add per block (or super-block) with the product of the two scales,
+// then `hsum8` — so results round the way llama.cpp's do.
 
-const I32x16 = @Vector(16, i32);
-const F32x16 = @Vector(16, f32);
-const evens = std.simd.iota(i32, 16) * @as(@Vector(16, i32), @splat(2));
-const odds = evens + @as(@Vector(16, i32), @splat(1));
+const simd = @import("simd.zig");
+const I8x32 = simd.I8x32;
+const U8x32 = simd.U8x32;
+const I16x16 = simd.I16x16;
+const I32x8 = simd.I32x8;
+const F32x8 = simd.F32x8;
+const F32x4 = simd.F32x4;
 
-/// Sums of adjacent product pairs of two 32-byte blocks (the shape of pmaddwd), 16 lanes.
-inline fn pairSums(a: @Vector(32, i8), b: @Vector(32, i8)) I32x16 {
-    const a16: @Vector(32, i16) = a;
-    const b16: @Vector(32, i16) = b;
-    const ae: I32x16 = @shuffle(i16, a16, undefined, evens);
-    const ao: I32x16 = @shuffle(i16, a16, undefined, odds);
-    const be: I32x16 = @shuffle(i16, b16, undefined, evens);
-    const bo: I32x16 = @shuffle(i16, b16, undefined, odds);
-    return ae * be + ao * bo;
+inline fn qsOf(b: *align(1) const BlockQ8_0) I8x32 {
+    return b.qs;
 }
 
-/// The 32-element formats: block sums stay in a vector, scaled per block, reduced once.
-inline fn dot32Blocks(comptime B: type, comptime unpack: anytype, w: []const u8, x: []const BlockQ8_0) f32 {
-    var out: [1]f32 = undefined;
-    dot32BlocksN(B, unpack, 1, w, .{x.ptr}, x.len, &out);
-    return out[0];
+/// Q4_0 quants minus 8: low nibbles are elements 0-15, high nibbles 16-31.
+inline fn signed4_0(b: *align(1) const BlockQ4_0) I8x32 {
+    const v: @Vector(16, u8) = b.qs;
+    const m4: @Vector(16, u8) = @splat(0xf);
+    const u: U8x32 = std.simd.join(v & m4, v >> @splat(4));
+    return @bitCast(u -% @as(U8x32, @splat(8)));
+}
+
+const byte_of_bit: [32]i32 = blk: {
+    var m: [32]i32 = undefined;
+    for (&m, 0..) |*x, i| x.* = @intCast(i / 8);
+    break :blk m;
+};
+const bit_of_byte: U8x32 = blk: {
+    var m: [32]u8 = undefined;
+    for (&m, 0..) |*x, i| x.* = @as(u8, 1) << @intCast(i % 8);
+    break :blk m;
+};
+
+/// Q5_0 quants minus 16: the nibble where the fifth bit is set, the nibble | 0xf0 where
+/// it is clear (the same bytes, read as i8).
+inline fn signed5_0(b: *align(1) const BlockQ5_0) I8x32 {
+    const v: @Vector(16, u8) = b.qs;
+    const m4: @Vector(16, u8) = @splat(0xf);
+    const nib: U8x32 = std.simd.join(v & m4, v >> @splat(4));
+    const qh: @Vector(4, u8) = b.qh;
+    const spread: U8x32 = @shuffle(u8, qh, undefined, byte_of_bit);
+    const clear = (spread & bit_of_byte) == @as(U8x32, @splat(0));
+    return @bitCast(nib | @select(u8, clear, @as(U8x32, @splat(0xf0)), @as(U8x32, @splat(0))));
 }
 
 /// `n` activation rows at once: each weight block is unpacked once for all of them
-/// (the prompt's batched matrix-matrix product).
-inline fn dot32BlocksN(comptime B: type, comptime unpack: anytype, comptime n: usize, w: []const u8, xs: [n][*]const BlockQ8_0, nb: usize, out: *[n]f32) void {
+/// (the prompt's batched matrix-matrix product). Per row the same steps as `n = 1`.
+inline fn dot32BlocksN(comptime B: type, comptime unpack: anytype, comptime n: usize, w: []const u8, xs: [n][*]const BlockQ8_0, ds: ?[n][*]const f32, nb: usize, out: *[n]f32) void {
     const blocks = asBlocks(B, w, nb);
-    var acc: [n]F32x16 = @splat(@splat(0));
+    var acc: [n]F32x8 = @splat(@splat(0));
     for (blocks, 0..) |*b, i| {
-        const q: @Vector(32, i8) = unpack(b);
-        const d = f16ToF32(b.d);
+        const q: I8x32 = unpack(b);
+        const aq: U8x32 = @abs(q);
+        const d = scaleF16(b.d);
         inline for (0..n) |k| {
             const y = &xs[k][i];
-            const s: F32x16 = @floatFromInt(pairSums(q, y.qs));
-            acc[k] = @mulAdd(F32x16, s, @splat(d * f16ToF32(y.d)), acc[k]);
+            const p: F32x8 = @floatFromInt(simd.dotI8(aq, q, y.qs));
+            const dy = if (ds) |v| v[k][i] else scaleF16(y.d);
+            acc[k] = @mulAdd(F32x8, @splat(d * dy), p, acc[k]);
         }
     }
-    inline for (0..n) |k| out[k] = @reduce(.Add, acc[k]);
+    inline for (0..n) |k| out[k] = simd.hsum8(acc[k]);
 }
 
-inline fn qsOf(b: *align(1) const BlockQ8_0) @Vector(32, i8) {
-    return b.qs;
-}
-inline fn unpacked4_0(b: *align(1) const BlockQ4_0) @Vector(32, i8) {
-    var q: [32]i8 = undefined;
-    unpackQ4_0(b, &q);
-    return q;
-}
-inline fn unpacked5_0(b: *align(1) const BlockQ5_0) @Vector(32, i8) {
-    var q: [32]i8 = undefined;
-    unpackQ5_0(b, &q);
-    return q;
+inline fn dot32Blocks(comptime B: type, comptime unpack: anytype, w: []const u8, x: []const BlockQ8_0) f32 {
+    var out: [1]f32 = undefined;
+    dot32BlocksN(B, unpack, 1, w, .{x.ptr}, null, x.len, &out);
+    return out[0];
 }
 
 pub fn dotQ8_0(w: []const u8, x: []const BlockQ8_0) f32 {
@@ -326,11 +356,11 @@ pub fn dotQ8_0(w: []const u8, x: []const BlockQ8_0) f32 {
 }
 
 pub fn dotQ4_0(w: []const u8, x: []const BlockQ8_0) f32 {
-    return dot32Blocks(BlockQ4_0, unpacked4_0, w, x);
+    return dot32Blocks(BlockQ4_0, signed4_0, w, x);
 }
 
 pub fn dotQ5_0(w: []const u8, x: []const BlockQ8_0) f32 {
-    return dot32Blocks(BlockQ5_0, unpacked5_0, w, x);
+    return dot32Blocks(BlockQ5_0, signed5_0, w, x);
 }
 
 pub fn dotQ4K(w: []const u8, x: []const BlockQ8K) f32 {
@@ -339,30 +369,54 @@ pub fn dotQ4K(w: []const u8, x: []const BlockQ8K) f32 {
     return out[0];
 }
 
+/// Q4_K: the nibbles (0-15) go into vpmaddubsw as the unsigned side, the 6-bit scales
+/// into vpmaddwd; the minimums use the activation's 16-element sums.
 pub fn dotQ4KN(comptime n: usize, w: []const u8, xs: [n][*]const BlockQ8K, nb: usize, out: *[n]f32) void {
     const blocks = asBlocks(BlockQ4K, w, nb);
-    var acc: [n]F32x16 = @splat(@splat(0));
-    var mins: [n]f32 = @splat(0);
+    var acc: [n]F32x8 = @splat(@splat(0));
+    var acc_m: [n]F32x4 = @splat(@splat(0));
+    const m4: U8x32 = @splat(0xf);
     for (blocks, 0..) |*b, i| {
-        var q: [256]i8 = undefined;
-        var sc: [8]u8 = undefined;
-        var m: [8]u8 = undefined;
-        unpackQ4K(b, &q, &sc, &m);
-        const d = f16ToF32(b.d);
-        const dmin = f16ToF32(b.dmin);
+        var sc: [8]i16 = undefined;
+        var mn: [8]i16 = undefined;
+        for (0..8) |j| {
+            const s, const m = scaleMinK4(j, &b.scales);
+            sc[j] = s;
+            mn[j] = m;
+        }
+        var nib: [8]U8x32 = undefined;
+        inline for (0..4) |j| {
+            const v: U8x32 = b.qs[j * 32 ..][0..32].*;
+            nib[2 * j] = v & m4;
+            nib[2 * j + 1] = v >> @splat(4);
+        }
+        const d = scaleF16(b.d);
+        const dmin = scaleF16(b.dmin);
+        const mins: @Vector(8, i32) = @as(@Vector(8, i16), mn);
         inline for (0..n) |k| {
             const y = &xs[k][i];
-            var isum: I32x16 = @splat(0);
-            var summ: i32 = 0;
-            inline for (0..8) |j| {
-                isum += pairSums(q[j * 32 ..][0..32].*, y.qs[j * 32 ..][0..32].*) * @as(I32x16, @splat(sc[j]));
-                summ += @as(i32, m[j]) * (@as(i32, y.bsums[2 * j]) + @as(i32, y.bsums[2 * j + 1]));
+            // llama.cpp repacks Q4_K weights (q4_K_8x8 on AVX2): one float accumulator per
+            // output and a second one for the minimums; its gemm (4 tokens at a time, here
+            // n >= 4) adds every 64 elements, its gemv (the other tokens) every super-block.
+            const bs: @Vector(16, i32) = @as(@Vector(16, i16), y.bsums);
+            const pair = @shuffle(i32, bs, undefined, [8]i32{ 0, 2, 4, 6, 8, 10, 12, 14 }) + @shuffle(i32, bs, undefined, [8]i32{ 1, 3, 5, 7, 9, 11, 13, 15 });
+            const min_prod = mins * pair;
+            var sumi: I32x8 = @splat(0);
+            inline for (0..4) |j| {
+                const lo = simd.maddwd(@splat(sc[2 * j]), simd.maddubs(nib[2 * j], y.qs[j * 64 ..][0..32].*));
+                const hi = simd.maddwd(@splat(sc[2 * j + 1]), simd.maddubs(nib[2 * j + 1], y.qs[j * 64 + 32 ..][0..32].*));
+                if (n >= 4) {
+                    acc[k][0] = @mulAdd(f32, @floatFromInt(@reduce(.Add, lo + hi)), d * y.d, acc[k][0]);
+                    acc_m[k][0] = @mulAdd(f32, @floatFromInt(min_prod[2 * j] + min_prod[2 * j + 1]), dmin * y.d, acc_m[k][0]);
+                } else sumi += lo + hi;
             }
-            acc[k] = @mulAdd(F32x16, @floatFromInt(isum), @splat(d * y.d), acc[k]);
-            mins[k] += dmin * y.d * @as(f32, @floatFromInt(summ));
+            if (n < 4) {
+                acc[k][0] = @mulAdd(f32, @floatFromInt(@reduce(.Add, sumi)), d * y.d, acc[k][0]);
+                acc_m[k][0] = @mulAdd(f32, @floatFromInt(@reduce(.Add, min_prod)), dmin * y.d, acc_m[k][0]);
+            }
         }
     }
-    inline for (0..n) |k| out[k] = @reduce(.Add, acc[k]) - mins[k];
+    inline for (0..n) |k| out[k] = acc[k][0] - acc_m[k][0];
 }
 
 pub fn dotQ6K(w: []const u8, x: []const BlockQ8K) f32 {
@@ -371,27 +425,113 @@ pub fn dotQ6K(w: []const u8, x: []const BlockQ8K) f32 {
     return out[0];
 }
 
+const scale_halves: [16]i32 = .{ 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1 };
+
+/// Q6_K: the 6-bit quants (0-63) go into vpmaddubsw unsigned, 32 × the activation is
+/// subtracted; scales cover 16 elements (the two halves of a vpmaddubsw result).
+///
+/// `tiled`: llama.cpp's summation for a batch of 8 or more tokens (its `tiled` kernel):
+/// each super-block's integer sum × the weight scale, then a multiply-add with the
+/// activation scale (GCC contracts ggml's mul + add there).
 pub fn dotQ6KN(comptime n: usize, w: []const u8, xs: [n][*]const BlockQ8K, nb: usize, out: *[n]f32) void {
+    dotQ6KNOrder(n, false, w, xs, nb, out);
+}
+
+pub fn dotQ6KNOrder(comptime n: usize, comptime tiled: bool, w: []const u8, xs: [n][*]const BlockQ8K, nb: usize, out: *[n]f32) void {
     const blocks = asBlocks(BlockQ6K, w, nb);
-    var acc: [n]F32x16 = @splat(@splat(0));
+    var acc: [n]F32x8 = @splat(@splat(0));
+    const m4: U8x32 = @splat(0xf);
+    const m3: U8x32 = @splat(3);
     for (blocks, 0..) |*b, i| {
-        var q: [256]i8 = undefined;
-        unpackQ6K(b, &q);
-        const d = f16ToF32(b.d);
+        var q: [8]U8x32 = undefined;
+        var scale: [8]I16x16 = undefined;
+        inline for (0..2) |h| {
+            const ql0: U8x32 = b.ql[h * 64 ..][0..32].*;
+            const ql1: U8x32 = b.ql[h * 64 + 32 ..][0..32].*;
+            const qh: U8x32 = b.qh[h * 32 ..][0..32].*;
+            q[4 * h + 0] = (ql0 & m4) | ((qh & m3) << @splat(4));
+            q[4 * h + 1] = (ql1 & m4) | (((qh >> @splat(2)) & m3) << @splat(4));
+            q[4 * h + 2] = (ql0 >> @splat(4)) | (((qh >> @splat(4)) & m3) << @splat(4));
+            q[4 * h + 3] = (ql1 >> @splat(4)) | ((qh >> @splat(6)) << @splat(4));
+        }
+        inline for (0..8) |j| {
+            const two: @Vector(2, i16) = .{ b.scales[2 * j], b.scales[2 * j + 1] };
+            scale[j] = @shuffle(i16, two, undefined, scale_halves);
+        }
+        const d = scaleF16(b.d);
+        const scales16: I16x16 = @as(@Vector(16, i8), b.scales);
         inline for (0..n) |k| {
             const y = &xs[k][i];
-            var isum: I32x16 = @splat(0);
-            // Lanes 0-7 of a pair sum cover the first 16 elements, lanes 8-15 the next 16.
-            inline for (0..8) |j| {
-                const lo: @Vector(8, i32) = @splat(b.scales[2 * j]);
-                const hi: @Vector(8, i32) = @splat(b.scales[2 * j + 1]);
-                const scale: I32x16 = std.simd.join(lo, hi);
-                isum += pairSums(q[j * 32 ..][0..32].*, y.qs[j * 32 ..][0..32].*) * scale;
+            var sumi: I32x8 = @splat(0);
+            inline for (0..2) |h| {
+                var p: [4]I32x8 = undefined;
+                inline for (0..4) |c| {
+                    const yq: I8x32 = y.qs[(4 * h + c) * 32 ..][0..32].*;
+                    p[c] = simd.maddwd(scale[4 * h + c], simd.maddubs(q[4 * h + c], yq));
+                }
+                sumi += p[0] + p[1];
+                sumi += p[2] + p[3];
             }
-            acc[k] = @mulAdd(F32x16, @floatFromInt(isum), @splat(d * y.d), acc[k]);
+            // The offset 32 comes off per pair of 16-element groups, in ggml's lanes.
+            sumi -= simd.maddwd(y.bsums, scales16) << @splat(5);
+            if (tiled) {
+                acc[k][0] = @mulAdd(f32, @as(f32, @floatFromInt(@reduce(.Add, sumi))) * d, y.d, acc[k][0]);
+                continue;
+            }
+            acc[k] = @mulAdd(F32x8, @splat(y.d * d), @floatFromInt(sumi), acc[k]);
         }
     }
-    inline for (0..n) |k| out[k] = @reduce(.Add, acc[k]);
+    inline for (0..n) |k| out[k] = if (tiled) acc[k][0] else simd.hsum8(acc[k]);
+}
+
+/// `r` consecutive weight rows (`row_bytes` apart) against one prepared activation row:
+/// the decode step's matrix × vector. Each row gets exactly the steps of `dot`; the
+/// activation block and its scale are loaded once for all rows, and the rows' chains of
+/// multiply-adds overlap. False for types without this kernel.
+pub fn dotWeightRows(comptime t: Type, comptime r: usize, w: [*]const u8, row_bytes: usize, act: [*]align(4) const u8, cols: usize, out: *[r]f32) bool {
+    switch (t) {
+        .q8_0, .q4_0, .q5_0 => {
+            const B = switch (t) {
+                .q8_0 => BlockQ8_0,
+                .q4_0 => BlockQ4_0,
+                else => BlockQ5_0,
+            };
+            const unpack = switch (t) {
+                .q8_0 => qsOf,
+                .q4_0 => signed4_0,
+                else => signed5_0,
+            };
+            const nb = cols / 32;
+            const x: [*]const BlockQ8_0 = @ptrCast(act);
+            var rows: [r][*]align(1) const B = undefined;
+            inline for (0..r) |k| rows[k] = @ptrCast(w + k * row_bytes);
+            var acc: [r]F32x8 = @splat(@splat(0));
+            for (0..nb) |i| {
+                const y = &x[i];
+                const yq: I8x32 = y.qs;
+                const dy = scaleF16(y.d);
+                inline for (0..r) |k| {
+                    const b = &rows[k][i];
+                    const q: I8x32 = unpack(b);
+                    const p: F32x8 = @floatFromInt(simd.dotI8(@abs(q), q, yq));
+                    acc[k] = @mulAdd(F32x8, @splat(scaleF16(b.d) * dy), p, acc[k]);
+                }
+            }
+            inline for (0..r) |k| out[k] = simd.hsum8(acc[k]);
+            return true;
+        },
+        .q4_k, .q6_k => {
+            const x: [*]const BlockQ8K = @ptrCast(act);
+            inline for (0..r) |k| {
+                const row = (w + k * row_bytes)[0..row_bytes];
+                var one: [1]f32 = undefined;
+                if (t == .q4_k) dotQ4KN(1, row, .{x}, cols / 256, &one) else dotQ6KN(1, row, .{x}, cols / 256, &one);
+                out[k] = one[0];
+            }
+            return true;
+        },
+        else => return false,
+    }
 }
 
 /// Dot products of one weight row with `n` prepared activation rows (stride apart),
@@ -400,11 +540,15 @@ pub fn dotRows(comptime t: Type, comptime n: usize, w: []const u8, act: [*]align
     switch (t) {
         .q8_0, .q4_0, .q5_0 => {
             var xs: [n][*]const BlockQ8_0 = undefined;
-            inline for (0..n) |k| xs[k] = @ptrCast(@alignCast(act + k * stride));
+            var ds: [n][*]const f32 = undefined;
+            inline for (0..n) |k| {
+                xs[k] = @ptrCast(@alignCast(act + k * stride));
+                ds[k] = @ptrCast(@alignCast(act + k * stride + q8Scales(cols / 32)));
+            }
             switch (t) {
-                .q8_0 => dot32BlocksN(BlockQ8_0, qsOf, n, w, xs, cols / 32, out),
-                .q4_0 => dot32BlocksN(BlockQ4_0, unpacked4_0, n, w, xs, cols / 32, out),
-                .q5_0 => dot32BlocksN(BlockQ5_0, unpacked5_0, n, w, xs, cols / 32, out),
+                .q8_0 => dot32BlocksN(BlockQ8_0, qsOf, n, w, xs, ds, cols / 32, out),
+                .q4_0 => dot32BlocksN(BlockQ4_0, signed4_0, n, w, xs, ds, cols / 32, out),
+                .q5_0 => dot32BlocksN(BlockQ5_0, signed5_0, n, w, xs, ds, cols / 32, out),
                 else => unreachable,
             }
             return true;
@@ -419,6 +563,58 @@ pub fn dotRows(comptime t: Type, comptime n: usize, w: []const u8, act: [*]align
     }
 }
 
+/// Rows `lo..hi` of a weight matrix (`w`, `row_bytes` per row) times `n_tok` prepared
+/// activation rows (`act_stride` apart): `out[tok * out_stride + row]`. Every (row,
+/// token) product takes the exact steps of `dot`; only the order of the work changes.
+/// Prompt: rows in chunks that stay in L1 while groups of 8 (then 4) tokens stream past,
+/// each weight block unpacked once per group. Decode: 4 rows per pass over the activation.
+pub fn matmulRows(comptime t: Type, w: [*]const u8, row_bytes: usize, cols: usize, lo: usize, hi: usize, act: [*]align(64) const u8, act_stride: usize, n_tok: usize, out: [*]f32, out_stride: usize) void {
+    const quantised = comptime switch (t) {
+        .q8_0, .q4_0, .q5_0, .q4_k, .q6_k => true,
+        else => false,
+    };
+    const chunk = @max(4, (16 << 10) / row_bytes);
+    var r0 = lo;
+    while (r0 < hi) : (r0 += chunk) {
+        const r1 = @min(hi, r0 + chunk);
+        var i: usize = 0;
+        // A batch of 8 or more tokens takes llama.cpp's `tiled` summation for Q6_K.
+        if (t == .q6_k and n_tok >= 8) {
+            while (i + 8 <= n_tok) : (i += 8) for (r0..r1) |r| {
+                var xs: [8][*]const BlockQ8K = undefined;
+                inline for (0..8) |k| xs[k] = @ptrCast(@alignCast(act + (i + k) * act_stride));
+                var sums: [8]f32 = undefined;
+                dotQ6KNOrder(8, true, (w + r * row_bytes)[0..row_bytes], xs, cols / 256, &sums);
+                for (sums, 0..) |v, k| out[(i + k) * out_stride + r] = v;
+            };
+            while (i < n_tok) : (i += 1) for (r0..r1) |r| {
+                var sums: [1]f32 = undefined;
+                dotQ6KNOrder(1, true, (w + r * row_bytes)[0..row_bytes], .{@ptrCast(@alignCast(act + i * act_stride))}, cols / 256, &sums);
+                out[i * out_stride + r] = sums[0];
+            };
+            continue;
+        }
+        if (quantised) inline for (.{ 8, 4 }) |group| {
+            while (i + group <= n_tok) : (i += group) {
+                for (r0..r1) |r| {
+                    var sums: [group]f32 = undefined;
+                    _ = dotRows(t, group, (w + r * row_bytes)[0..row_bytes], @alignCast(act + i * act_stride), act_stride, cols, &sums);
+                    for (sums, 0..) |v, k| out[(i + k) * out_stride + r] = v;
+                }
+            }
+        };
+        while (i < n_tok) : (i += 1) {
+            const a: [*]align(4) const u8 = @alignCast(act + i * act_stride);
+            const o = out + i * out_stride;
+            var r = r0;
+            if (quantised) while (r + 4 <= r1) : (r += 4) {
+                _ = dotWeightRows(t, 4, w + r * row_bytes, row_bytes, a, cols, o[r..][0..4]);
+            };
+            while (r < r1) : (r += 1) o[r] = dot(t, (w + r * row_bytes)[0..row_bytes], a[0..actRowBytes(actKind(t), cols)], cols);
+        }
+    }
+}
+
 const lanes = 16;
 const F = @Vector(lanes, f32);
 
@@ -428,8 +624,8 @@ pub fn dotF32(w: []const u8, x: []const f32) f32 {
     var acc1: F = @splat(0);
     var i: usize = 0;
     while (i + 2 * lanes <= n) : (i += 2 * lanes) {
-        const a0: F = @bitCast(w[i * 4 ..][0 .. lanes * 4].*);
-        const a1: F = @bitCast(w[(i + lanes) * 4 ..][0 .. lanes * 4].*);
+        const a0: F = @as(*align(1) const [lanes]f32, @ptrCast(w[i * 4 ..].ptr)).*;
+        const a1: F = @as(*align(1) const [lanes]f32, @ptrCast(w[(i + lanes) * 4 ..].ptr)).*;
         acc0 = @mulAdd(F, a0, x[i..][0..lanes].*, acc0);
         acc1 = @mulAdd(F, a1, x[i + lanes ..][0..lanes].*, acc1);
     }
@@ -452,7 +648,7 @@ pub fn dotHalf(comptime bf: bool, w: []const u8, x: []const f32) f32 {
     var acc: F = @splat(0);
     var i: usize = 0;
     while (i + lanes <= n) : (i += lanes) {
-        const raw: @Vector(lanes, u16) = @bitCast(w[i * 2 ..][0 .. lanes * 2].*);
+        const raw: @Vector(lanes, u16) = @as(*align(1) const [lanes]u16, @ptrCast(w[i * 2 ..].ptr)).*;
         acc = @mulAdd(F, halfVec(bf, raw), x[i..][0..lanes].*, acc);
     }
     var s = @reduce(.Add, acc);
@@ -483,9 +679,15 @@ pub fn actKind(t: Type) ActKind {
 pub fn actRowBytes(kind: ActKind, n: usize) usize {
     return switch (kind) {
         .f32, .f16, .bf16 => n * 4,
-        .q8_0 => n / 32 * @sizeOf(BlockQ8_0),
+        .q8_0 => q8Scales(n / 32) + n / 32 * 4,
         .q8_k => n / 256 * @sizeOf(BlockQ8K),
     };
+}
+
+/// Where a prepared Q8_0 row keeps its block scales as f32 (after its `nb` blocks), so
+/// the prompt's kernels need not convert them for every weight row.
+fn q8Scales(nb: usize) usize {
+    return std.mem.alignForward(usize, nb * @sizeOf(BlockQ8_0), 4);
 }
 
 /// Converts one activation row for a dot product with weights of kind `kind`.
@@ -498,7 +700,13 @@ pub fn prepare(kind: ActKind, x: []const f32, out: []align(4) u8) void {
         .bf16 => for (std.mem.bytesAsSlice(f32, out[0 .. x.len * 4]), x) |*o, v| {
             o.* = bf16ToF32(f32ToBf16(v));
         },
-        .q8_0 => quantizeQ8_0(x, @as([*]BlockQ8_0, @ptrCast(out.ptr))[0 .. x.len / 32]),
+        .q8_0 => {
+            const nb = x.len / 32;
+            const blocks = @as([*]BlockQ8_0, @ptrCast(out.ptr))[0..nb];
+            quantizeQ8_0(x, blocks);
+            const scales: [*]f32 = @ptrCast(@alignCast(out.ptr + q8Scales(nb)));
+            for (blocks, scales[0..nb]) |b, *d| d.* = f16ToF32(b.d);
+        },
         .q8_k => quantizeQ8K(x, @as([*]BlockQ8K, @ptrCast(out.ptr))[0 .. x.len / 256]),
     }
 }
@@ -613,6 +821,16 @@ test "quantised dot products equal the dot of dequantised weights with dequantis
             else => false,
         };
         if (multi) for (four) |v| try std.testing.expectEqual(got, v);
+        // Three copies of the weight row through the several-rows kernel.
+        var w3: [3 * n * 4]u8 = undefined;
+        const rb = rowBytes(t, n);
+        for (0..3) |k| @memcpy(w3[k * rb ..][0..rb], w_bytes[0..rb]);
+        var three: [3]f32 = undefined;
+        const rows3 = switch (t) {
+            inline .q8_0, .q4_0, .q5_0, .q4_k, .q6_k => |ct| dotWeightRows(ct, 3, &w3, rb, &act, n, &three),
+            else => false,
+        };
+        if (rows3) for (three) |v| try std.testing.expectEqual(got, v);
         std.testing.expect(@abs(got - ref) <= 1e-4 * mag + 1e-5) catch |e| {
             std.debug.print("type {s}: got {d} want {d}\n", .{ @tagName(t), got, ref });
             return e;
