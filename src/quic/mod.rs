@@ -15,9 +15,8 @@ mod sink;
 mod stream;
 
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
-use napi::tokio::runtime::{Builder, Handle, Runtime};
+use napi::tokio::runtime::{Builder, Runtime};
 
 /// Worker threads of the QUIC runtime unless `GHOSTKIT_QUIC_THREADS` says otherwise.
 ///
@@ -26,28 +25,8 @@ use napi::tokio::runtime::{Builder, Handle, Runtime};
 /// crossed threads several more times than with one (measured in docs/quic.md).
 const DEFAULT_THREADS: usize = 1;
 
-/// Microseconds an idle worker keeps checking for new work before it sleeps, unless
-/// `GHOSTKIT_QUIC_SPIN_US` says otherwise.
-const DEFAULT_SPIN_US: u64 = 0;
-
 fn env_number(name: &str) -> Option<u64> {
     std::env::var(name).ok()?.trim().parse().ok()
-}
-
-/// Waits up to `limit` for a task to be queued from outside the runtime (the JS thread
-/// writing, reading, or replying) before the worker parks. A worker that parks must be
-/// woken by a system call and the scheduler; one still spinning picks the task up at once.
-fn spin_before_park(limit: Duration) {
-    let Ok(handle) = Handle::try_current() else {
-        return;
-    };
-    let metrics = handle.metrics();
-    let deadline = Instant::now() + limit;
-    while metrics.global_queue_depth() == 0 && Instant::now() < deadline {
-        for _ in 0..16 {
-            std::hint::spin_loop();
-        }
-    }
 }
 
 /// The runtime that drives every endpoint: quinn's endpoint and connection drivers, and
@@ -58,19 +37,12 @@ pub(crate) fn runtime() -> &'static Runtime {
         let threads = env_number("GHOSTKIT_QUIC_THREADS")
             .filter(|n| (1..=64).contains(n))
             .map_or(DEFAULT_THREADS, |n| n as usize);
-        let spin = env_number("GHOSTKIT_QUIC_SPIN_US")
-            .filter(|&n| n <= 10_000)
-            .unwrap_or(DEFAULT_SPIN_US);
-        let mut builder = Builder::new_multi_thread();
-        builder
+        Builder::new_multi_thread()
             .worker_threads(threads)
             .thread_name("ghostkit-quic")
-            .enable_all();
-        if spin > 0 {
-            let limit = Duration::from_micros(spin);
-            builder.on_thread_park(move || spin_before_park(limit));
-        }
-        builder.build().expect("the QUIC runtime must start")
+            .enable_all()
+            .build()
+            .expect("the QUIC runtime must start")
     })
 }
 
