@@ -7,5 +7,5 @@
 mod crypto;
 mod db;
 mod error;
-mod quic;
 mod llm;
+mod quic;

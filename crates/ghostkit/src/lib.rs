@@ -23,6 +23,6 @@
 #![deny(missing_docs)]
 
 pub mod crypto;
-pub mod quic;
 pub mod db;
 pub mod llm;
+pub mod quic;
