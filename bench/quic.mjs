@@ -107,7 +107,9 @@ async function ghostkitSide(pki) {
   server.on('connection', (conn) => conn.on('stream', serveStream))
   const address = `127.0.0.1:${server.address.port}`
   const options = { alpn: [ALPN], ca: pki.ca, servername: 'localhost' }
-  const conn = await quic.connect(address, options)
+  // The long-lived connection idles while the peers' cases run (tens of seconds on a loaded
+  // machine); a TCP socket has no idle timeout, so keep-alive keeps this one open as well.
+  const conn = await quic.connect(address, { ...options, keepAlive: 5000 })
   const echo = echoClient(await conn.openBidirectionalStream())
   return {
     bulk: async () => sendBulk(await conn.openBidirectionalStream(), BULK_BYTES),

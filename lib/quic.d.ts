@@ -74,8 +74,9 @@ export interface TransportOptions {
   congestionControl?: 'cubic' | 'newreno' | 'bbr'
   /** Probe for a larger path MTU (PLPMTUD). Default true. */
   mtuDiscovery?: boolean
-  /** Largest UDP payload MTU discovery tries (1200..65527). Default 1452 (Ethernet paths);
-   *  raise it on loopback or jumbo-frame LANs. Endpoints accept datagrams up to 65527 bytes. */
+  /** Largest UDP payload MTU discovery tries (1200..65527). Default 1452 (Ethernet paths),
+   *  8192 towards a loopback address; raise it on jumbo-frame LANs. Setting it applies to
+   *  every peer, loopback included. Endpoints accept datagrams up to 65527 bytes. */
   maxUdpPayload?: number
   /** UDP payload size of the first packets (≥ 1200). Default 1200. */
   initialMtu?: number

@@ -207,7 +207,10 @@ impl QuicEndpoint {
                 };
                 let shared = shared.clone();
                 runtime().spawn(async move {
-                    let result = incoming.await;
+                    let result = match shared.endpoint.accept(incoming) {
+                        Ok(connecting) => connecting.await,
+                        Err(error) => Err(error),
+                    };
                     drop(permit);
                     match result {
                         Ok(connection) => {

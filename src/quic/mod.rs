@@ -18,13 +18,27 @@ use std::sync::OnceLock;
 
 use napi::tokio::runtime::{Builder, Runtime};
 
-/// The runtime that drives every endpoint (two workers: quinn's endpoint and connection
-/// drivers, and the tasks that wait on them).
+/// Worker threads of the QUIC runtime unless `GHOSTKIT_QUIC_THREADS` says otherwise.
+///
+/// One: every hop between threads (the JS thread waking a worker, one worker handing a
+/// packet's task to another) costs a wake-up, and with two workers a 1 KiB round trip
+/// crossed threads several more times than with one (measured in docs/quic.md).
+const DEFAULT_THREADS: usize = 1;
+
+fn env_number(name: &str) -> Option<u64> {
+    std::env::var(name).ok()?.trim().parse().ok()
+}
+
+/// The runtime that drives every endpoint: quinn's endpoint and connection drivers, and
+/// the tasks that wait on them.
 pub(crate) fn runtime() -> &'static Runtime {
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
+        let threads = env_number("GHOSTKIT_QUIC_THREADS")
+            .filter(|n| (1..=64).contains(n))
+            .map_or(DEFAULT_THREADS, |n| n as usize);
         Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(threads)
             .thread_name("ghostkit-quic")
             .enable_all()
             .build()

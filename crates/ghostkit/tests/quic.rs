@@ -74,7 +74,14 @@ async fn echo_mtu_floor_and_close_code() {
     let reply = recv.read_to_end(8).await.unwrap();
     assert_eq!(u64::from_be_bytes(reply.try_into().unwrap()), 32 << 20);
     let s = stats(&conn);
-    assert_eq!(s.mtu, 4000, "minMtu holds the MTU on loopback");
+    // MTU discovery may raise it towards a loopback peer, never above the loopback ceiling
+    // and never below the floor.
+    assert!(s.mtu >= 4000, "minMtu holds the MTU on loopback: {}", s.mtu);
+    assert!(
+        s.mtu <= ghostkit::quic::LOOPBACK_MAX_UDP_PAYLOAD,
+        "MTU {}",
+        s.mtu
+    );
     assert!(s.bytes_sent > 32 << 20);
     conn.close(quinn::VarInt::from_u32(77), b"bye");
     let closed = ghostkit::quic::close_reason(&accept.await.unwrap());

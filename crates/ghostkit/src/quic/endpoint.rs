@@ -2,9 +2,11 @@
 
 use socket2::{Domain, Protocol, Socket, Type};
 use std::net::{SocketAddr, UdpSocket};
+use std::sync::Arc;
 
 use super::Error;
 use super::config::{self, ClientConfigCache, TlsOptions, TransportOptions};
+use super::socket::Batched;
 
 /// Socket settings of an endpoint.
 #[derive(Clone, Debug)]
@@ -69,6 +71,9 @@ pub struct EndpointOptions {
 #[derive(Debug)]
 pub struct Endpoint {
     inner: quinn::Endpoint,
+    runtime: Arc<dyn quinn::Runtime>,
+    /// The server configuration for loopback peers (larger MTU), when it differs.
+    loopback_server: Option<Arc<quinn::ServerConfig>>,
     client_configs: ClientConfigCache,
     options: EndpointOptions,
 }
@@ -80,6 +85,15 @@ impl Endpoint {
             Some(tls) => Some(config::server_config(tls, &options.transport)?),
             None => None,
         };
+        let loopback = options
+            .transport
+            .for_peer(SocketAddr::from(([127, 0, 0, 1], 0)));
+        let loopback_server = match &options.server {
+            Some(tls) if options.transport.max_udp_payload.is_none() => {
+                Some(Arc::new(config::server_config(tls, &loopback)?))
+            }
+            _ => None,
+        };
         let mut endpoint_config = quinn::EndpointConfig::default();
         endpoint_config
             .max_udp_payload_size(u16::MAX - 8)
@@ -87,10 +101,18 @@ impl Endpoint {
         let socket = bind_socket(&options.socket)?;
         let runtime = quinn::default_runtime()
             .ok_or_else(|| Error::Io(std::io::Error::other("no tokio runtime")))?;
-        let inner =
-            quinn::Endpoint::new(endpoint_config, server, socket, runtime).map_err(Error::Io)?;
+        let socket = Batched::wrap(&*runtime, socket).map_err(Error::Io)?;
+        let inner = quinn::Endpoint::new_with_abstract_socket(
+            endpoint_config,
+            server,
+            socket,
+            runtime.clone(),
+        )
+        .map_err(Error::Io)?;
         Ok(Endpoint {
             inner,
+            runtime,
+            loopback_server,
             client_configs: options.client_configs.clone().unwrap_or_default(),
             options,
         })
@@ -106,6 +128,21 @@ impl Endpoint {
         self.inner.local_addr().map_err(Error::Io)
     }
 
+    /// Accepts an incoming connection attempt (from [`quinn::Endpoint::accept`]) with the
+    /// server configuration for its peer: a loopback peer may use larger datagrams
+    /// ([`TransportOptions::for_peer`]).
+    pub fn accept(
+        &self,
+        incoming: quinn::Incoming,
+    ) -> Result<quinn::Connecting, quinn::ConnectionError> {
+        match &self.loopback_server {
+            Some(config) if incoming.remote_address().ip().to_canonical().is_loopback() => {
+                incoming.accept_with(config.clone())
+            }
+            _ => incoming.accept(),
+        }
+    }
+
     /// Starts a connection to `address`, verifying the server as `server_name`. `tls`
     /// overrides the endpoint's default client settings for this connection; either way
     /// the endpoint's session store is used, so later connections can resume (0-RTT).
@@ -115,9 +152,10 @@ impl Endpoint {
         server_name: &str,
         tls: Option<&TlsOptions>,
     ) -> Result<quinn::Connecting, Error> {
+        let transport = self.options.transport.for_peer(address);
         let mut client = self
             .client_configs
-            .get(tls.unwrap_or(&self.options.client), &self.options.transport)?;
+            .get(tls.unwrap_or(&self.options.client), &transport)?;
         client.token_store(self.client_configs.tokens_for(address));
         self.inner
             .connect_with(client, address, server_name)
@@ -131,6 +169,7 @@ impl Endpoint {
             address,
             ..self.options.socket.clone()
         })?;
-        self.inner.rebind(socket).map_err(Error::Io)
+        let socket = Batched::wrap(&*self.runtime, socket).map_err(Error::Io)?;
+        self.inner.rebind_abstract(socket).map_err(Error::Io)
     }
 }

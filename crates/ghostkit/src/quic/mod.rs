@@ -30,9 +30,13 @@ mod cert;
 mod config;
 mod endpoint;
 mod info;
+mod socket;
 
 pub use cert::{GeneratedCertificate, generate_certificate};
-pub use config::{ClientConfigCache, CongestionController, Keylog, TlsOptions, TransportOptions};
+pub use config::{
+    ClientConfigCache, CongestionController, Keylog, LOOPBACK_MAX_UDP_PAYLOAD, TlsOptions,
+    TransportOptions,
+};
 pub use endpoint::{Endpoint, EndpointOptions, SocketOptions, bind_socket};
 pub use info::{CloseReason, ConnectionInfo, Stats, close_reason, info, stats};
 pub use quinn;
