@@ -484,6 +484,8 @@ pub fn dotQ6KNOrder(comptime n: usize, comptime tiled: bool, w: []const u8, xs: 
     inline for (0..n) |k| out[k] = if (tiled) acc[k][0] else simd.hsum8(acc[k]);
 }
 
+const prefetch_rows = 8;
+
 /// `r` consecutive weight rows (`row_bytes` apart) against one prepared activation row:
 /// the decode step's matrix × vector. Each row gets exactly the steps of `dot`; the
 /// activation block and its scale are loaded once for all rows, and the rows' chains of
@@ -512,6 +514,9 @@ pub fn dotWeightRows(comptime t: Type, comptime r: usize, w: [*]const u8, row_by
                 const dy = scaleF16(y.d);
                 inline for (0..r) |k| {
                     const b = &rows[k][i];
+                    // The next rows' block (`prefetch_rows` rows on): the rows of a group
+                    // are short streams the hardware prefetcher does not run ahead on.
+                    @prefetch(@as([*]const u8, @ptrCast(b)) + prefetch_rows * row_bytes, .{});
                     const q: I8x32 = unpack(b);
                     const p: F32x8 = @floatFromInt(simd.dotI8(@abs(q), q, yq));
                     acc[k] = @mulAdd(F32x8, @splat(scaleF16(b.d) * dy), p, acc[k]);
