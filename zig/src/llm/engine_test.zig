@@ -96,4 +96,5 @@ test {
     _ = @import("gguf.zig");
     _ = @import("quant.zig");
     _ = @import("pool.zig");
+    _ = @import("forward.zig");
 }

@@ -128,8 +128,9 @@ pub const Context = struct {
                 .llama => for (ff, c.hb2[0 .. n * hp.n_ff]) |*g, u| {
                     g.* = g.* / (1 + @exp(-g.*)) * u;
                 },
-                .gemma3 => for (ff, c.hb2[0 .. n * hp.n_ff]) |*g, u| {
-                    g.* = geluF16(g.*) * u;
+                .gemma3 => {
+                    const table = m.gelu[0 .. 1 << 16];
+                    for (ff, c.hb2[0 .. n * hp.n_ff]) |*g, u| g.* = geluLookup(table, g.*) * u;
                 },
             }
             c.matmuls(&.{&layer.down}, &.{c.xb2}, c.hb, n);
@@ -432,13 +433,44 @@ fn rope(x: []f32, cos: []const f32, sin: []const f32, dims: usize, neox: bool) v
     }
 }
 
+/// `geluOfHalf` of every F16 value, indexed by its bits.
+pub fn fillGeluTable(table: *[1 << 16]u16) void {
+    for (table, 0..) |*e, i| e.* = quant.f32ToF16(geluOfHalf(quant.f16ToF32(@intCast(i))));
+}
+
+/// `geluF16(x)` through the table: the same bits (the formula sees only the F16-rounded
+/// input; the clamps look at `x` itself, as in `geluF16`).
+inline fn geluLookup(table: *const [1 << 16]u16, x: f32) f32 {
+    if (x <= -10) return 0;
+    if (x >= 10) return x;
+    return quant.f16ToF32(table[quant.f32ToF16(x)]);
+}
+
 /// GELU (tanh form) of the F16-rounded input, rounded to F16: ggml's table lookup (its
 /// `1 + 0.044715 x²` contracted to one fused multiply-add, as GCC builds the table).
 fn geluF16(x: f32) f32 {
     if (x <= -10) return 0;
     if (x >= 10) return x;
-    const h = quant.f16ToF32(quant.f32ToF16(x));
+    return geluOfHalf(quant.f16ToF32(quant.f32ToF16(x)));
+}
+
+/// The formula of `geluF16` on an F16-valued input, rounded to F16.
+fn geluOfHalf(h: f32) f32 {
     const sqrt_2_over_pi: f32 = 0.79788456080286535587989211986876;
     const y = 0.5 * h * (1.0 + std.math.tanh(sqrt_2_over_pi * h * @mulAdd(f32, 0.044715 * h, h, 1.0)));
     return quant.f16ToF32(quant.f32ToF16(y));
+}
+
+test "the GELU table gives geluF16's bits" {
+    const table = try std.testing.allocator.create([1 << 16]u16);
+    defer std.testing.allocator.destroy(table);
+    fillGeluTable(table);
+    var prng = std.Random.DefaultPrng.init(3);
+    const r = prng.random();
+    for (0..200_000) |i| {
+        const x: f32 = if (i < 65536) quant.f16ToF32(@intCast(i)) else (r.float(f32) - 0.5) * 24;
+        const want: u32 = @bitCast(geluF16(x));
+        const got: u32 = @bitCast(geluLookup(table, x));
+        if (x == x) try std.testing.expectEqual(want, got);
+    }
 }

@@ -101,8 +101,12 @@ pub const Model = struct {
     /// Norm weights, converted to f32 at load (they are tiny).
     norms: std.ArrayList(f32),
     pool: Pool,
+    /// gemma3: GELU of every F16 input as F16 bits (`forward.fillGeluTable`), as ggml
+    /// tabulates it; empty for other architectures.
+    gelu: []u16 = &.{},
 
     pub fn deinit(m: *Model) void {
+        m.gpa.free(m.gelu);
         m.gpa.free(m.layers);
         m.norms.deinit(m.gpa);
         m.file.deinit(m.gpa);
@@ -330,6 +334,9 @@ pub fn load(gpa: std.mem.Allocator, bytes: []const u8, threads: usize, msg: *Mes
 
     const m = try gpa.create(Model);
     errdefer gpa.destroy(m);
+    const gelu: []u16 = if (arch == .gemma3) try gpa.alloc(u16, 1 << 16) else &.{};
+    errdefer gpa.free(gelu);
+    if (arch == .gemma3) @import("forward.zig").fillGeluTable(gelu[0 .. 1 << 16]);
     const layers = try gpa.alloc(Layer, hp.n_layer);
     errdefer gpa.free(layers);
     const tok_embd = try l.tensor("token_embd.weight", hp.n_embd, hp.n_vocab);
@@ -381,6 +388,7 @@ pub fn load(gpa: std.mem.Allocator, bytes: []const u8, threads: usize, msg: *Mes
         .layers = layers,
         .norms = norms,
         .pool = Pool.init(threads),
+        .gelu = gelu,
     };
     return m;
 }

@@ -22,6 +22,7 @@ comptime {
     std.debug.assert(@sizeOf(BlockQ8K) == 292);
 }
 
+const has_avx512 = builtin.cpu.arch == .x86_64 and std.Target.x86.featureSetHas(builtin.cpu.features, .avx512f);
 const has_f16c = builtin.cpu.arch == .x86_64 and std.Target.x86.featureSetHas(builtin.cpu.features, .f16c);
 
 /// IEEE half → single (exact). Bit arithmetic, so no compiler-rt call on any CPU level.
@@ -484,6 +485,8 @@ pub fn dotQ6KNOrder(comptime n: usize, comptime tiled: bool, w: []const u8, xs: 
     inline for (0..n) |k| out[k] = if (tiled) acc[k][0] else simd.hsum8(acc[k]);
 }
 
+const prefetch_rows = 8;
+
 /// `r` consecutive weight rows (`row_bytes` apart) against one prepared activation row:
 /// the decode step's matrix × vector. Each row gets exactly the steps of `dot`; the
 /// activation block and its scale are loaded once for all rows, and the rows' chains of
@@ -512,6 +515,9 @@ pub fn dotWeightRows(comptime t: Type, comptime r: usize, w: [*]const u8, row_by
                 const dy = scaleF16(y.d);
                 inline for (0..r) |k| {
                     const b = &rows[k][i];
+                    // The next rows' block (`prefetch_rows` rows on): the rows of a group
+                    // are short streams the hardware prefetcher does not run ahead on.
+                    @prefetch(@as([*]const u8, @ptrCast(b)) + prefetch_rows * row_bytes, .{});
                     const q: I8x32 = unpack(b);
                     const p: F32x8 = @floatFromInt(simd.dotI8(@abs(q), q, yq));
                     acc[k] = @mulAdd(F32x8, @splat(scaleF16(b.d) * dy), p, acc[k]);
@@ -566,7 +572,7 @@ pub fn dotRows(comptime t: Type, comptime n: usize, w: []const u8, act: [*]align
 /// Rows `lo..hi` of a weight matrix (`w`, `row_bytes` per row) times `n_tok` prepared
 /// activation rows (`act_stride` apart): `out[tok * out_stride + row]`. Every (row,
 /// token) product takes the exact steps of `dot`; only the order of the work changes.
-/// Prompt: rows in chunks that stay in L1 while groups of 8 (then 4) tokens stream past,
+/// Prompt: rows in chunks that stay in L1 while groups of 16/8 (then 4) tokens stream past,
 /// each weight block unpacked once per group. Decode: 4 rows per pass over the activation.
 pub fn matmulRows(comptime t: Type, w: [*]const u8, row_bytes: usize, cols: usize, lo: usize, hi: usize, act: [*]align(64) const u8, act_stride: usize, n_tok: usize, out: [*]f32, out_stride: usize) void {
     const quantised = comptime switch (t) {
@@ -594,7 +600,13 @@ pub fn matmulRows(comptime t: Type, w: [*]const u8, row_bytes: usize, cols: usiz
             };
             continue;
         }
-        if (quantised) inline for (.{ 8, 4 }) |group| {
+        // Q8_0/Q4_0/Q5_0 unpack a weight block once for up to 16 tokens (AVX-512 has the
+        // registers for 16 accumulators); the K-quants keep 8.
+        const groups = comptime switch (t) {
+            .q8_0, .q4_0, .q5_0 => if (has_avx512) [_]usize{ 16, 8, 4 } else [_]usize{ 8, 4 },
+            else => [_]usize{ 8, 4 },
+        };
+        if (quantised) inline for (groups) |group| {
             while (i + group <= n_tok) : (i += group) {
                 for (r0..r1) |r| {
                     var sums: [group]f32 = undefined;
