@@ -97,6 +97,46 @@ pub const Error = error{
     BadMerges,
 };
 
+/// Pushes `item` onto the binary heap `heap`, whose first element is the one `before`
+/// orders first (the bigram queues of both tokenizers).
+fn heapPush(
+    comptime T: type,
+    comptime before: fn (T, T) bool,
+    gpa: std.mem.Allocator,
+    heap: *std.ArrayList(T),
+    item: T,
+) Error!void {
+    try heap.append(gpa, item);
+    const h = heap.items;
+    var i = h.len - 1;
+    while (i > 0) {
+        const p = (i - 1) / 2;
+        if (!before(h[i], h[p])) break;
+        std.mem.swap(T, &h[i], &h[p]);
+        i = p;
+    }
+}
+
+/// Removes and returns the first element of a non-empty heap built by `heapPush`.
+fn heapPop(comptime T: type, comptime before: fn (T, T) bool, heap: *std.ArrayList(T)) T {
+    const h = heap.items;
+    const top = h[0];
+    h[0] = h[h.len - 1];
+    heap.items.len -= 1;
+    const m = heap.items;
+    var i: usize = 0;
+    while (true) {
+        const l = 2 * i + 1;
+        if (l >= m.len) break;
+        var c = l;
+        if (l + 1 < m.len and before(m[l + 1], m[l])) c = l + 1;
+        if (!before(m[c], m[i])) break;
+        std.mem.swap(T, &m[c], &m[i]);
+        i = c;
+    }
+    return top;
+}
+
 pub const DecodeOptions = struct {
     /// Drop a leading BOS (and a trailing EOS) when the vocabulary adds them.
     remove_special: bool = false,
@@ -861,34 +901,11 @@ const BpeSession = struct {
     }
 
     fn push(s: *BpeSession, b: Bigram) Error!void {
-        try s.heap.append(s.gpa, b);
-        const h = s.heap.items;
-        var i = h.len - 1;
-        while (i > 0) {
-            const p = (i - 1) / 2;
-            if (!before(h[i], h[p])) break;
-            std.mem.swap(Bigram, &h[i], &h[p]);
-            i = p;
-        }
+        try heapPush(Bigram, before, s.gpa, &s.heap, b);
     }
 
     fn pop(s: *BpeSession) Bigram {
-        const h = s.heap.items;
-        const top = h[0];
-        h[0] = h[h.len - 1];
-        s.heap.items.len -= 1;
-        const m = s.heap.items;
-        var i: usize = 0;
-        while (true) {
-            const l = 2 * i + 1;
-            if (l >= m.len) break;
-            var c = l;
-            if (l + 1 < m.len and before(m[l + 1], m[l])) c = l + 1;
-            if (!before(m[c], m[i])) break;
-            std.mem.swap(Bigram, &m[c], &m[i]);
-            i = c;
-        }
-        return top;
+        return heapPop(Bigram, before, &s.heap);
     }
 
     fn tokenize(s: *BpeSession, text: []const u8, out: *std.ArrayList(u32)) Error!void {
@@ -1057,34 +1074,11 @@ const SpmSession = struct {
     }
 
     fn push(s: *SpmSession, b: Bigram) Error!void {
-        try s.heap.append(s.gpa, b);
-        var i = s.heap.items.len - 1;
-        const h = s.heap.items;
-        while (i > 0) {
-            const p = (i - 1) / 2;
-            if (!before(h[i], h[p])) break;
-            std.mem.swap(Bigram, &h[i], &h[p]);
-            i = p;
-        }
+        try heapPush(Bigram, before, s.gpa, &s.heap, b);
     }
 
     fn pop(s: *SpmSession) Bigram {
-        const h = s.heap.items;
-        const top = h[0];
-        h[0] = h[h.len - 1];
-        s.heap.items.len -= 1;
-        const m = s.heap.items;
-        var i: usize = 0;
-        while (true) {
-            const l = 2 * i + 1;
-            if (l >= m.len) break;
-            var c = l;
-            if (l + 1 < m.len and before(m[l + 1], m[l])) c = l + 1;
-            if (!before(m[c], m[i])) break;
-            std.mem.swap(Bigram, &m[c], &m[i]);
-            i = c;
-        }
-        return top;
+        return heapPop(Bigram, before, &s.heap);
     }
 
     fn tokenize(s: *SpmSession, txt: []const u8, out: *std.ArrayList(u32)) Error!void {
