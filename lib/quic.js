@@ -26,6 +26,8 @@ const KIND = {
 
 /** Bytes asked of the native side per read: large, so bulk data crosses napi rarely. */
 const READ_MAX_BYTES = 1 << 20
+/** Writes of at least this many bytes hand the Buffer itself to the stream. */
+const ZERO_COPY_BYTES = 64 << 10
 /** Incoming connections/streams buffered while nobody consumes them. */
 const BACKLOG_MAX = 64
 const HANDSHAKES_MAX = 256
@@ -339,7 +341,8 @@ class QuicStream extends Duplex {
     }
     let done
     try {
-      done = this.#native.write(chunk)
+      // Large chunks are referenced, not copied (like a socket's pending writes).
+      done = chunk.length >= ZERO_COPY_BYTES ? this.#native.writeBuffer(chunk) : this.#native.write(chunk)
     } catch (error) {
       callback(fromNative(error))
       return
@@ -388,13 +391,22 @@ class QuicStream extends Duplex {
 
   _event(kind, payload) {
     if (kind === KIND.READ) {
+      if (this.destroyed) {
+        this.#reading = false
+        return false
+      }
+      if (Buffer.isBuffer(payload)) {
+        // The native reader goes on reporting data while this returns true; after false
+        // it holds the next batch until `_read` asks again.
+        if (this.#abandonedRecv) return true
+        const more = this.push(payload)
+        if (!more) this.#reading = false
+        return more
+      }
       this.#reading = false
-      if (this.destroyed) return
       if (payload === null) {
         this.#recvEnded = true
         if (!this.readableEnded) this.push(null)
-      } else if (Buffer.isBuffer(payload)) {
-        if (!this.#abandonedRecv && this.push(payload)) this.#pump()
       } else {
         // Our own close of the connection ends its streams without an error.
         this.destroy(payload.kind === 'local' ? undefined : fromInfo(payload))
@@ -714,7 +726,7 @@ class Endpoint extends EventEmitter {
       if (kind === KIND.CONNECTION || kind === KIND.CONNECTED || kind === KIND.HANDSHAKE_FAILED || kind === KIND.ENDPOINT_CLOSED) {
         endpoint?._event(kind, target, payload)
       } else {
-        targets.get(target)?._event(kind, payload)
+        return targets.get(target)?._event(kind, payload)
       }
     }
   }

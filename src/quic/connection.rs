@@ -8,7 +8,7 @@ use napi_derive::napi;
 
 use super::endpoint::{EndpointShared, next_id, now, varint};
 use super::js_error;
-use super::sink::{ErrorInfo, Payload, kind};
+use super::sink::{Data, ErrorInfo, Payload, kind};
 use super::stream::QuicStream;
 
 /// An established (or 0-RTT) connection.
@@ -74,7 +74,7 @@ impl QuicConnection {
         let id = self.id;
         move || {
             let Some(watched) = watched else { return };
-            super::runtime().spawn(async move {
+            sink.clone().spawn(async move {
                 let error = watched.closed().await;
                 sink.emit(
                     kind::CLOSED,
@@ -143,7 +143,7 @@ impl QuicConnection {
         }
         let sink = self.shared.sink.clone();
         let id = self.id;
-        super::runtime().spawn(async move {
+        sink.clone().spawn(async move {
             let accepted = napi::tokio::select! {
                 bi = connection.accept_bi() => bi.map(|(s, r)| (Some(s), r)),
                 uni = connection.accept_uni() => uni.map(|r| (None, r)),
@@ -176,7 +176,7 @@ impl QuicConnection {
         }
         let sink = self.shared.sink.clone();
         let id = self.id;
-        super::runtime().spawn(async move {
+        sink.clone().spawn(async move {
             let opened = if bidirectional {
                 connection.open_bi().await.map(|(s, r)| (s, Some(r)))
             } else {
@@ -205,17 +205,17 @@ impl QuicConnection {
     }
 
     /// Takes the next datagram if one is waiting, else reports it as DATAGRAM.
-    #[napi]
-    pub fn read_datagram(&self) -> Option<Buffer> {
+    #[napi(ts_return_type = "Buffer | undefined")]
+    pub fn read_datagram(&self) -> Option<Data> {
         let connection = self.handle()?;
         if let Some(Ok(data)) = now(connection.read_datagram()) {
-            return Some(Buffer::from(data.to_vec()));
+            return Some(Data(vec![data]));
         }
         let sink = self.shared.sink.clone();
         let id = self.id;
-        super::runtime().spawn(async move {
+        sink.clone().spawn(async move {
             if let Ok(data) = connection.read_datagram().await {
-                sink.emit(kind::DATAGRAM, id, Payload::Data(data.to_vec()));
+                sink.emit(kind::DATAGRAM, id, Payload::Data(Data(vec![data])));
             }
         });
         None

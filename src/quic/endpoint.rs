@@ -13,7 +13,8 @@ use napi_derive::napi;
 
 use super::connection::QuicConnection;
 use super::sink::{ErrorInfo, Payload, Sink, kind};
-use super::{core_error, js_error, runtime};
+use super::uv::LoopRuntime;
+use super::{core_error, js_error};
 
 /// TLS options as `lib/quic.js` normalises them (PEM as strings).
 #[napi(object)]
@@ -154,9 +155,11 @@ impl QuicEndpoint {
     /// Binds an endpoint; `events(kind, target, payload)` receives everything it reports.
     #[napi(factory)]
     pub fn bind(
+        env: Env,
         options: NativeEndpointOptions,
         events: Function<'_, FnArgs<(u32, u32, Payload)>, ()>,
     ) -> Result<Self> {
+        let sink = Sink::new(&env, events)?;
         let core_options = EndpointOptions {
             socket: SocketOptions {
                 address: parse_address(&options.address)?,
@@ -171,10 +174,17 @@ impl QuicEndpoint {
                 .shared_sessions
                 .unwrap_or(false)
                 .then(shared_client_configs),
+            runtime: Some(Arc::new(LoopRuntime {
+                reactor: sink.reactor().clone(),
+            })),
         };
-        let _guard = runtime().enter();
-        let endpoint = Endpoint::bind(core_options).map_err(core_error)?;
-        let sink = Sink::new(events)?;
+        let endpoint = match Endpoint::bind(core_options) {
+            Ok(endpoint) => endpoint,
+            Err(error) => {
+                sink.release();
+                return Err(core_error(error));
+            }
+        };
         Ok(QuicEndpoint {
             shared: Arc::new(EndpointShared { endpoint, sink }),
         })
@@ -200,13 +210,14 @@ impl QuicEndpoint {
         let permits = Arc::new(napi::tokio::sync::Semaphore::new(
             max_handshakes.max(1) as usize
         ));
-        runtime().spawn(async move {
+        let spawner = shared.sink.clone();
+        spawner.spawn(async move {
             while let Some(incoming) = shared.endpoint.quinn().accept().await {
                 let Ok(permit) = permits.clone().acquire_owned().await else {
                     break;
                 };
                 let shared = shared.clone();
-                runtime().spawn(async move {
+                shared.sink.clone().spawn(async move {
                     let result = match shared.endpoint.accept(incoming) {
                         Ok(connecting) => connecting.await,
                         Err(error) => Err(error),
@@ -246,7 +257,6 @@ impl QuicEndpoint {
     ) -> Result<Option<QuicConnection>> {
         let address = parse_address(&address)?;
         let tls = tls.map(|t| t.to_core());
-        let _guard = runtime().enter();
         let connecting = self
             .shared
             .endpoint
@@ -260,7 +270,7 @@ impl QuicEndpoint {
                     // Returned now: `lib/quic.js` knows it before any event arrives.
                     conn.close_reporter()();
                     let id = conn.id;
-                    runtime().spawn(async move {
+                    shared.sink.clone().spawn(async move {
                         let accepted = accepted.await;
                         shared
                             .sink
@@ -273,7 +283,7 @@ impl QuicEndpoint {
         } else {
             connecting
         };
-        runtime().spawn(async move {
+        shared.sink.clone().spawn(async move {
             match connecting.await {
                 Ok(connection) => {
                     let conn = QuicConnection::new(connection, shared.clone());
@@ -297,7 +307,6 @@ impl QuicEndpoint {
     #[napi]
     pub fn rebind(&self, address: String) -> Result<()> {
         let address = parse_address(&address)?;
-        let _guard = runtime().enter();
         self.shared.endpoint.rebind(address).map_err(core_error)
     }
 
@@ -309,7 +318,7 @@ impl QuicEndpoint {
         let quinn = self.shared.endpoint.quinn().clone();
         quinn.close(code, reason.as_bytes());
         let sink = self.shared.sink.clone();
-        runtime().spawn(async move {
+        sink.clone().spawn(async move {
             quinn.wait_idle().await;
             sink.emit(kind::ENDPOINT_CLOSED, 0, Payload::Null);
             sink.release();
@@ -326,8 +335,8 @@ impl QuicEndpoint {
 
     /// Whether the endpoint keeps the process alive.
     #[napi(js_name = "setRef")]
-    pub fn set_ref(&self, env: Env, referenced: bool) -> Result<()> {
-        self.shared.sink.set_ref(&env, referenced)
+    pub fn set_ref(&self, referenced: bool) {
+        self.shared.sink.set_ref(referenced)
     }
 
     /// Connections currently open on this endpoint.

@@ -1,11 +1,12 @@
-//! The event sink of one endpoint: a threadsafe function that delivers results of waiting
-//! operations to `lib/quic.js`.
+//! The event sink of one endpoint: the JS function that receives results of waiting
+//! operations (`lib/quic.js` routes them), called on the endpoint's event loop.
 
 use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::*;
-use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
+
+use super::uv::{self, Reactor};
 
 use super::connection::QuicConnection;
 use super::stream::QuicStream;
@@ -76,11 +77,46 @@ impl ErrorInfo {
     }
 }
 
+/// Bytes for JS, as quinn's chunks: copied once, straight into a new Buffer.
+pub struct Data(pub(crate) Vec<bytes::Bytes>);
+
+impl Data {
+    unsafe fn into_value(self, env: napi::sys::napi_env) -> Result<napi::sys::napi_value> {
+        let total = self.0.iter().map(|chunk| chunk.len()).sum();
+        let mut value = std::ptr::null_mut();
+        let mut data = std::ptr::null_mut();
+        // SAFETY: the caller is on the JS thread with `env`.
+        let status = unsafe { napi::sys::napi_create_buffer(env, total, &mut data, &mut value) };
+        if status != napi::sys::Status::napi_ok {
+            return Err(napi::Error::from_reason("cannot allocate a Buffer"));
+        }
+        let mut offset = 0;
+        for chunk in &self.0 {
+            // SAFETY: `data` has room for `total` bytes, the sum of the chunks' lengths.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    chunk.as_ptr(),
+                    data.cast::<u8>().add(offset),
+                    chunk.len(),
+                )
+            };
+            offset += chunk.len();
+        }
+        Ok(value)
+    }
+}
+
+impl ToNapiValue for Data {
+    unsafe fn to_napi_value(env: napi::sys::napi_env, value: Self) -> Result<napi::sys::napi_value> {
+        unsafe { value.into_value(env) }
+    }
+}
+
 /// What an event carries.
 pub enum Payload {
     Null,
     Bool(bool),
-    Data(Vec<u8>),
+    Data(Data),
     Error(ErrorInfo),
     Connection(QuicConnection),
     Stream(QuicStream),
@@ -95,7 +131,7 @@ impl ToNapiValue for Payload {
             match value {
                 Payload::Null => Null::to_napi_value(env, Null),
                 Payload::Bool(b) => bool::to_napi_value(env, b),
-                Payload::Data(bytes) => Buffer::to_napi_value(env, Buffer::from(bytes)),
+                Payload::Data(data) => data.into_value(env),
                 Payload::Error(info) => ErrorInfo::to_napi_value(env, info),
                 Payload::Connection(c) => QuicConnection::to_napi_value(env, c),
                 Payload::Stream(s) => QuicStream::to_napi_value(env, s),
@@ -104,50 +140,136 @@ impl ToNapiValue for Payload {
     }
 }
 
-pub(crate) struct Event(u32, u32, Payload);
+/// The JS function of one endpoint and whether it keeps the process alive.
+struct SinkState {
+    env: napi::sys::napi_env,
+    /// Reference to the event function (deleted on the loop thread when the sink drops).
+    callback: napi::sys::napi_ref,
+    reactor: Arc<Reactor>,
+    /// `(referenced, released)`.
+    flags: Mutex<(bool, bool)>,
+}
 
-type Tsfn = ThreadsafeFunction<Event, (), FnArgs<(u32, u32, Payload)>, Status, false>;
+// SAFETY: `env` and `callback` are only used on the loop thread (`emit` queues calls that
+// run there; `Drop` deletes the reference there or leaks it).
+unsafe impl Send for SinkState {}
+// SAFETY: as above.
+unsafe impl Sync for SinkState {}
 
-/// Shared handle to an endpoint's threadsafe function; empty once released.
+impl Drop for SinkState {
+    fn drop(&mut self) {
+        if self.reactor.on_loop_thread() && uv::alive() {
+            // SAFETY: loop thread, live environment, a reference created in `Sink::new`.
+            unsafe { napi::sys::napi_delete_reference(self.env, self.callback) };
+        }
+    }
+}
+
+/// Shared handle to an endpoint's event function; silent once released.
 #[derive(Clone)]
-pub(crate) struct Sink(Arc<Mutex<Option<Tsfn>>>);
+pub(crate) struct Sink(Arc<SinkState>);
 
 impl Sink {
-    pub(crate) fn new(callback: Function<'_, FnArgs<(u32, u32, Payload)>, ()>) -> Result<Self> {
-        let tsfn = callback
-            .build_threadsafe_function::<Event>()
-            .callee_handled::<false>()
-            .build_callback(|ctx| {
-                let Event(kind, target, payload) = ctx.value;
-                Ok(FnArgs::from((kind, target, payload)))
-            })?;
-        Ok(Sink(Arc::new(Mutex::new(Some(tsfn)))))
+    pub(crate) fn new(env: &Env, callback: Function<'_, FnArgs<(u32, u32, Payload)>, ()>) -> Result<Self> {
+        let reactor = uv::reactor(env.raw())?;
+        let mut reference = std::ptr::null_mut();
+        // SAFETY: a function value of this env, on its thread.
+        let status = unsafe {
+            napi::sys::napi_create_reference(env.raw(), napi::JsValue::raw(&callback), 1, &mut reference)
+        };
+        if status != napi::sys::Status::napi_ok {
+            return Err(napi::Error::from_reason("cannot reference the QUIC event function"));
+        }
+        uv::keep_alive(1);
+        Ok(Sink(Arc::new(SinkState {
+            env: env.raw(),
+            callback: reference,
+            reactor,
+            flags: Mutex::new((true, false)),
+        })))
+    }
+
+    /// The loop this endpoint runs on.
+    pub(crate) fn reactor(&self) -> &Arc<Reactor> {
+        &self.0.reactor
+    }
+
+    /// Runs `future` on the endpoint's event loop.
+    pub(crate) fn spawn(&self, future: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.0.reactor.spawn(future);
     }
 
     /// Queues an event (dropped when the sink was released: nobody listens any more).
+    /// Called on the loop thread (tasks run there).
     pub(crate) fn emit(&self, kind: u32, target: u32, payload: Payload) {
-        let slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(tsfn) = slot.as_ref() {
-            tsfn.call(
-                Event(kind, target, payload),
-                ThreadsafeFunctionCallMode::NonBlocking,
-            );
-        }
+        self.emit_then(kind, target, payload, |_| {});
     }
 
-    #[allow(deprecated)]
-    pub(crate) fn set_ref(&self, env: &Env, referenced: bool) -> Result<()> {
-        let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        match slot.as_mut() {
-            Some(tsfn) if referenced => tsfn.refer(env),
-            Some(tsfn) => tsfn.unref(env),
-            None => Ok(()),
+    /// Like `emit`; `then` gets what the JS function returned (`false` only when it
+    /// returned `false`).
+    pub(crate) fn emit_then(
+        &self,
+        kind: u32,
+        target: u32,
+        payload: Payload,
+        then: impl FnOnce(bool) + 'static,
+    ) {
+        if self.0.flags.lock().unwrap_or_else(|e| e.into_inner()).1 {
+            return;
         }
+        let state = self.0.clone();
+        uv::emit(move |env| {
+            // SAFETY: loop thread inside a handle scope (uv::Local::flush); the reference
+            // lives as long as `state`.
+            unsafe {
+                let mut function = std::ptr::null_mut();
+                napi::sys::napi_get_reference_value(env, state.callback, &mut function);
+                let mut this = std::ptr::null_mut();
+                napi::sys::napi_get_undefined(env, &mut this);
+                let Ok(kind) = u32::to_napi_value(env, kind) else { return };
+                let Ok(target) = u32::to_napi_value(env, target) else { return };
+                let Ok(payload) = Payload::to_napi_value(env, payload) else { return };
+                let args = [kind, target, payload];
+                let mut result = std::ptr::null_mut();
+                // A throw stays pending; the flush hands it to the uncaught-exception path.
+                let status = napi::sys::napi_call_function(
+                    env,
+                    this,
+                    function,
+                    3,
+                    args.as_ptr(),
+                    &mut result,
+                );
+                let mut returned = true;
+                if status == napi::sys::Status::napi_ok {
+                    let mut value = true;
+                    if napi::sys::napi_get_value_bool(env, result, &mut value)
+                        == napi::sys::Status::napi_ok
+                    {
+                        returned = value;
+                    }
+                }
+                then(returned);
+            }
+        });
     }
 
-    /// Releases the threadsafe function: queued events are still delivered, later ones
-    /// are dropped, and the endpoint no longer keeps the process alive.
+    /// Whether the endpoint keeps the process alive.
+    pub(crate) fn set_ref(&self, referenced: bool) {
+        let mut flags = self.0.flags.lock().unwrap_or_else(|e| e.into_inner());
+        if flags.0 != referenced && !flags.1 {
+            uv::keep_alive(if referenced { 1 } else { -1 });
+        }
+        flags.0 = referenced;
+    }
+
+    /// Stops delivering events: queued events are still delivered, later ones are dropped,
+    /// and the endpoint no longer keeps the process alive.
     pub(crate) fn release(&self) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let mut flags = self.0.flags.lock().unwrap_or_else(|e| e.into_inner());
+        if flags.0 && !flags.1 {
+            uv::keep_alive(-1);
+        }
+        flags.1 = true;
     }
 }

@@ -7,7 +7,7 @@
 //! interrupt the waiting task.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use ghostkit::quic::quinn::{self, ReadError, WriteError};
 use napi::bindgen_prelude::*;
@@ -16,13 +16,19 @@ use napi_derive::napi;
 
 use super::endpoint::{next_id, now, varint};
 use super::js_error;
-use super::sink::{ErrorInfo, Payload, Sink, kind};
+use super::sink::{Data, ErrorInfo, Payload, Sink, kind};
 
 /// One half plus the way to interrupt a task that waits on it.
 struct Half<T> {
     stream: Mutex<Option<T>>,
     interrupt: Notify,
     code: AtomicU64,
+    /// Receiving half: a reader task owns the stream and reports READ events.
+    reader: AtomicBool,
+    /// Receiving half: JS takes more data (cleared when its READ handler returned false).
+    want: AtomicBool,
+    /// Signalled when `want` is set again.
+    wanted: Notify,
 }
 
 impl<T> Half<T> {
@@ -31,7 +37,16 @@ impl<T> Half<T> {
             stream: Mutex::new(Some(stream)),
             interrupt: Notify::new(),
             code: AtomicU64::new(0),
+            reader: AtomicBool::new(false),
+            want: AtomicBool::new(false),
+            wanted: Notify::new(),
         })
+    }
+
+    async fn wanted(&self) {
+        while !self.want.load(Ordering::Acquire) {
+            self.wanted.notified().await;
+        }
     }
 }
 
@@ -80,7 +95,7 @@ fn throw(info: ErrorInfo) -> napi::Error {
 
 /// What one non-waiting read attempt produced.
 enum Gathered {
-    Data(Vec<u8>),
+    Data(Vec<bytes::Bytes>),
     End,
     Failed(ReadError),
     Waiting,
@@ -103,11 +118,7 @@ fn gather(recv: &mut quinn::RecvStream, max: usize) -> Gathered {
             _ => break,
         }
     }
-    let mut data = Vec::with_capacity(total);
-    for chunk in &chunks {
-        data.extend_from_slice(chunk);
-    }
-    Gathered::Data(data)
+    Gathered::Data(chunks)
 }
 
 /// A QUIC stream (either half may be absent for unidirectional streams).
@@ -142,7 +153,7 @@ impl QuicStream {
 }
 
 /// Outcome of `read`: data, `null` at the end, `undefined` when READ will report it.
-type ReadResult = Either3<Buffer, Null, Undefined>;
+type ReadResult = Either3<Data, Null, Undefined>;
 
 #[napi]
 impl QuicStream {
@@ -168,13 +179,21 @@ impl QuicStream {
         self.send.is_some()
     }
 
-    /// Reads up to `max` bytes: what is buffered now, or (when nothing is) a READ event.
-    #[napi]
+    /// Reads up to `max` bytes: what is buffered now, or (when nothing is) `undefined`, and
+    /// READ events from then on. Once a read had to wait, a reader task owns the receiving
+    /// half: it reports each batch of data as READ while JS wants more (its READ handler
+    /// returns `false` to pause; `read` again resumes), then the end or the error.
+    #[napi(ts_return_type = "Buffer | null | undefined")]
     pub fn read(&self, max: u32) -> Result<ReadResult> {
         let half = self
             .recv
             .clone()
             .ok_or_else(|| throw(closed_info("reading")))?;
+        if half.reader.load(Ordering::Acquire) {
+            half.want.store(true, Ordering::Release);
+            half.wanted.notify_one();
+            return Ok(Either3::C(()));
+        }
         let max = max.max(1) as usize;
         {
             let Ok(mut guard) = half.stream.try_lock() else {
@@ -188,60 +207,101 @@ impl QuicStream {
                 .as_mut()
                 .ok_or_else(|| throw(closed_info("reading")))?;
             match gather(recv, max) {
-                Gathered::Data(data) => return Ok(Either3::A(Buffer::from(data))),
+                Gathered::Data(data) => return Ok(Either3::A(Data(data))),
                 Gathered::End => return Ok(Either3::B(Null)),
                 Gathered::Failed(error) => return Err(throw(read_error(&error))),
                 Gathered::Waiting => {}
             }
         }
+        half.want.store(true, Ordering::Release);
+        half.reader.store(true, Ordering::Release);
         let sink = self.sink.clone();
         let id = self.id;
-        super::runtime().spawn(async move {
+        self.sink.spawn(async move {
             let mut guard = half.stream.lock().await;
-            let Some(recv) = guard.as_mut() else {
-                drop(guard);
-                sink.emit(kind::READ, id, Payload::Error(closed_info("reading")));
-                return;
-            };
-            let first = napi::tokio::select! {
-                chunk = recv.read_chunk(max, true) => chunk,
-                () = half.interrupt.notified() => {
-                    let _ = recv.stop(quinn::VarInt::from_u64(half.code.load(Ordering::Relaxed)).unwrap_or_default());
-                    guard.take();
-                    drop(guard);
-                    sink.emit(kind::READ, id, Payload::Null);
-                    return;
-                }
-            };
-            let payload = match first {
-                Ok(Some(chunk)) => {
-                    let mut data = Vec::with_capacity(max.min(chunk.bytes.len() * 4));
-                    data.extend_from_slice(&chunk.bytes);
-                    if let Gathered::Data(more) = gather(recv, max - data.len()) {
-                        data.extend_from_slice(&more);
+            loop {
+                let Some(recv) = guard.as_mut() else {
+                    sink.emit(kind::READ, id, Payload::Error(closed_info("reading")));
+                    break;
+                };
+                let first = napi::tokio::select! {
+                    chunk = recv.read_chunk(max, true) => chunk,
+                    () = half.interrupt.notified() => {
+                        let _ = recv.stop(quinn::VarInt::from_u64(half.code.load(Ordering::Relaxed)).unwrap_or_default());
+                        guard.take();
+                        sink.emit(kind::READ, id, Payload::Null);
+                        break;
                     }
-                    Payload::Data(data)
+                };
+                let payload = match first {
+                    Ok(Some(chunk)) => {
+                        let mut data = vec![chunk.bytes];
+                        if let Gathered::Data(more) = gather(recv, max - data[0].len()) {
+                            data.extend(more);
+                        }
+                        Payload::Data(Data(data))
+                    }
+                    Ok(None) => Payload::Null,
+                    Err(error) => Payload::Error(read_error(&error)),
+                };
+                if !matches!(payload, Payload::Data(_)) {
+                    sink.emit(kind::READ, id, payload);
+                    break;
                 }
-                Ok(None) => Payload::Null,
-                Err(error) => Payload::Error(read_error(&error)),
-            };
-            // Unlock before reporting: the JS handler may read again at once.
+                // Paused by JS: hold this batch until it wants more (or stops the stream).
+                if !half.want.load(Ordering::Acquire) {
+                    napi::tokio::select! {
+                        () = half.wanted() => {}
+                        () = half.interrupt.notified() => {
+                            let _ = recv.stop(quinn::VarInt::from_u64(half.code.load(Ordering::Relaxed)).unwrap_or_default());
+                            guard.take();
+                            sink.emit(kind::READ, id, Payload::Null);
+                            break;
+                        }
+                    }
+                }
+                let flow = half.clone();
+                sink.emit_then(kind::READ, id, payload, move |more| {
+                    if !more {
+                        flow.want.store(false, Ordering::Release);
+                    }
+                });
+            }
+            half.reader.store(false, Ordering::Release);
+            // Unlock before any later read: JS may read again (it gets the end or error).
             drop(guard);
-            sink.emit(kind::READ, id, payload);
         });
         Ok(Either3::C(()))
     }
 
-    /// Writes `data`: true when the send buffer took all of it now; false when WRITTEN will
-    /// report completion.
+    /// Writes `data` (copied): true when the send buffer took all of it now; false when
+    /// WRITTEN will report completion.
     #[napi]
     pub fn write(&self, data: &[u8]) -> Result<bool> {
+        self.write_bytes(Source::Slice(data))
+    }
+
+    /// Writes a large Buffer without copying it: the stream keeps a reference to it until
+    /// the peer acknowledged its bytes (the caller must not change it meanwhile, as with
+    /// any Node stream write). Otherwise like `write`.
+    #[napi]
+    pub fn write_buffer(&self, data: Buffer) -> Result<bool> {
+        self.write_bytes(Source::Owned(bytes::Bytes::from_owner(data)))
+    }
+}
+
+enum Source<'a> {
+    Slice(&'a [u8]),
+    Owned(bytes::Bytes),
+}
+
+impl QuicStream {
+    fn write_bytes(&self, source: Source<'_>) -> Result<bool> {
         let half = self
             .send
             .clone()
             .ok_or_else(|| throw(closed_info("writing")))?;
-        let mut offset = 0;
-        {
+        let rest = {
             let Ok(mut guard) = half.stream.try_lock() else {
                 return Err(js_error(
                     "ERR_QUIC_INVALID_ARG",
@@ -252,21 +312,38 @@ impl QuicStream {
             let send = guard
                 .as_mut()
                 .ok_or_else(|| throw(closed_info("writing")))?;
-            while offset < data.len() {
-                match now(send.write(&data[offset..])) {
-                    Some(Ok(n)) => offset += n,
-                    Some(Err(error)) => return Err(throw(write_error(&error))),
-                    None => break,
+            match source {
+                Source::Slice(data) => {
+                    let mut offset = 0;
+                    while offset < data.len() {
+                        match now(send.write(&data[offset..])) {
+                            Some(Ok(n)) => offset += n,
+                            Some(Err(error)) => return Err(throw(write_error(&error))),
+                            None => break,
+                        }
+                    }
+                    bytes::Bytes::copy_from_slice(&data[offset..])
+                }
+                Source::Owned(data) => {
+                    let mut chunks = [data];
+                    while !chunks[0].is_empty() {
+                        match now(send.write_chunks(&mut chunks)) {
+                            Some(Ok(_)) => {}
+                            Some(Err(error)) => return Err(throw(write_error(&error))),
+                            None => break,
+                        }
+                    }
+                    let [rest] = chunks;
+                    rest
                 }
             }
-        }
-        if offset == data.len() {
+        };
+        if rest.is_empty() {
             return Ok(true);
         }
-        let rest = data[offset..].to_vec();
         let sink = self.sink.clone();
         let id = self.id;
-        super::runtime().spawn(async move {
+        self.sink.spawn(async move {
             let mut guard = half.stream.lock().await;
             let Some(send) = guard.as_mut() else {
                 drop(guard);
@@ -274,7 +351,7 @@ impl QuicStream {
                 return;
             };
             let payload = napi::tokio::select! {
-                written = send.write_all(&rest) => match written {
+                written = send.write_chunk(rest) => match written {
                     Ok(()) => Payload::Null,
                     Err(error) => Payload::Error(write_error(&error)),
                 },
@@ -289,7 +366,10 @@ impl QuicStream {
         });
         Ok(false)
     }
+}
 
+#[napi]
+impl QuicStream {
     /// Sends FIN after the buffered data (half-close).
     #[napi]
     pub fn finish(&self) -> Result<()> {

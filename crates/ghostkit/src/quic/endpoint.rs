@@ -65,9 +65,14 @@ pub struct EndpointOptions {
     /// The client configurations to dial with; `None` gives the endpoint its own. Sharing
     /// one cache between endpoints lets a connection from one resume a session of another.
     pub client_configs: Option<ClientConfigCache>,
+    /// The async runtime that drives the endpoint (its socket, timers and tasks); `None`
+    /// uses the tokio runtime the endpoint is created in. The Node binding passes one that
+    /// runs on the JS thread's event loop.
+    pub runtime: Option<Arc<dyn quinn::Runtime>>,
 }
 
-/// A QUIC endpoint over quinn. It must be created inside a tokio runtime.
+/// A QUIC endpoint over quinn. Without [`EndpointOptions::runtime`] it must be created
+/// inside a tokio runtime.
 #[derive(Debug)]
 pub struct Endpoint {
     inner: quinn::Endpoint,
@@ -99,8 +104,11 @@ impl Endpoint {
             .max_udp_payload_size(u16::MAX - 8)
             .map_err(|_| Error::InvalidOption("maxUdpPayload is out of range".into()))?;
         let socket = bind_socket(&options.socket)?;
-        let runtime = quinn::default_runtime()
-            .ok_or_else(|| Error::Io(std::io::Error::other("no tokio runtime")))?;
+        let runtime = match &options.runtime {
+            Some(runtime) => runtime.clone(),
+            None => quinn::default_runtime()
+                .ok_or_else(|| Error::Io(std::io::Error::other("no tokio runtime")))?,
+        };
         let socket = Batched::wrap(&*runtime, socket).map_err(Error::Io)?;
         let inner = quinn::Endpoint::new_with_abstract_socket(
             endpoint_config,
