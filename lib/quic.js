@@ -721,12 +721,14 @@ class Endpoint extends EventEmitter {
 
   /** The routing callback handed to the native endpoint. */
   static _events(endpointRef) {
-    return (kind, target, payload) => {
+    // Small data arrives as a slice (start, end) of a shared slab Buffer the native side
+    // fills; the slab is never written again where a slice was handed out.
+    return (kind, target, payload, start, end) => {
       const endpoint = endpointRef.deref()
       if (kind === KIND.CONNECTION || kind === KIND.CONNECTED || kind === KIND.HANDSHAKE_FAILED || kind === KIND.ENDPOINT_CLOSED) {
         endpoint?._event(kind, target, payload)
       } else {
-        return targets.get(target)?._event(kind, payload)
+        return targets.get(target)?._event(kind, start === undefined ? payload : payload.subarray(start, end))
       }
     }
   }

@@ -228,15 +228,41 @@ impl Sink {
                 napi::sys::napi_get_undefined(env, &mut this);
                 let Ok(kind) = u32::to_napi_value(env, kind) else { return };
                 let Ok(target) = u32::to_napi_value(env, target) else { return };
-                let Ok(payload) = Payload::to_napi_value(env, payload) else { return };
-                let args = [kind, target, payload];
+                let mut args = [kind, target, std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut()];
+                let mut count = 3;
+                let slice = match &payload {
+                    Payload::Data(Data(chunks)) => {
+                        let total: usize = chunks.iter().map(|c| c.len()).sum();
+                        if total <= uv::SLAB_CHUNK_MAX {
+                            uv::slab_copy(env, chunks, total)
+                        } else {
+                            None
+                        }
+                    }
+                    _ => None,
+                };
+                if let Some((slab, start, end)) = slice {
+                    args[2] = slab;
+                    let (Ok(start), Ok(end)) = (
+                        u32::to_napi_value(env, start as u32),
+                        u32::to_napi_value(env, end as u32),
+                    ) else {
+                        return;
+                    };
+                    args[3] = start;
+                    args[4] = end;
+                    count = 5;
+                } else {
+                    let Ok(payload) = Payload::to_napi_value(env, payload) else { return };
+                    args[2] = payload;
+                }
                 let mut result = std::ptr::null_mut();
                 // A throw stays pending; the flush hands it to the uncaught-exception path.
                 let status = napi::sys::napi_call_function(
                     env,
                     this,
                     function,
-                    3,
+                    count,
                     args.as_ptr(),
                     &mut result,
                 );

@@ -243,7 +243,22 @@ struct Local {
     referenced: Cell<usize>,
     /// Poll handles of open sockets (closed by the cleanup hook if still open).
     sockets: RefCell<Vec<Arc<PollState>>>,
+    /// The Buffer small chunks of data are copied into.
+    slab: RefCell<Slab>,
 }
+
+/// A JS Buffer filled front to back with chunks of data; JS gets slices of it. A new one
+/// replaces it when full (the old one lives on in the slices JS still holds).
+struct Slab {
+    buffer: sys::napi_ref,
+    data: *mut u8,
+    size: usize,
+    used: usize,
+}
+
+/// Chunks up to this size go into the slab; larger ones get a Buffer of their own.
+pub(crate) const SLAB_CHUNK_MAX: usize = 16 << 10;
+const SLAB_SIZE: usize = 256 << 10;
 
 thread_local! {
     static LOCAL: RefCell<Option<Rc<Local>>> = const { RefCell::new(None) };
@@ -490,6 +505,12 @@ fn init(env: sys::napi_env) -> napi::Result<Rc<Local>> {
             events: RefCell::new(Vec::new()),
             referenced: Cell::new(0),
             sockets: RefCell::new(Vec::new()),
+            slab: RefCell::new(Slab {
+                buffer: std::ptr::null_mut(),
+                data: std::ptr::null_mut(),
+                size: 0,
+                used: 0,
+            }),
         });
         LOCAL.with(|l| *l.borrow_mut() = Some(local.clone()));
         THIS_REACTOR.with(|r| r.set(Arc::as_ptr(&local.reactor)));
@@ -515,6 +536,11 @@ unsafe extern "C" fn cleanup(_: *mut c_void) {
         close_handle(local.idle);
         close_handle(local.timer);
         close_handle(local.wake);
+        let slab = local.slab.borrow();
+        if !slab.buffer.is_null() {
+            sys::napi_delete_reference(local.env, slab.buffer);
+        }
+        drop(slab);
         sys::napi_async_destroy(local.env, local.async_context);
         sys::napi_delete_reference(local.env, local.resource);
     }
@@ -535,6 +561,54 @@ pub(crate) fn emit(event: impl FnOnce(sys::napi_env) + 'static) {
     if let Some(local) = local() {
         local.events.borrow_mut().push(Box::new(event));
         local.need_pass();
+    }
+}
+
+/// Copies `chunks` (`total` ≤ [`SLAB_CHUNK_MAX`] bytes) into the slab: the slab Buffer and
+/// the slice's start and end, or `None` when no slab can be allocated.
+///
+/// # Safety
+/// On the loop thread, inside a handle scope of its env.
+pub(crate) unsafe fn slab_copy(
+    env: sys::napi_env,
+    chunks: &[bytes::Bytes],
+    total: usize,
+) -> Option<(sys::napi_value, usize, usize)> {
+    let local = local()?;
+    let mut slab = local.slab.borrow_mut();
+    // SAFETY: loop thread and handle scope (the caller's contract).
+    unsafe {
+        if slab.buffer.is_null() || slab.size - slab.used < total {
+            let mut value = std::ptr::null_mut();
+            let mut data = std::ptr::null_mut();
+            if sys::napi_create_buffer(env, SLAB_SIZE, &mut data, &mut value)
+                != sys::Status::napi_ok
+            {
+                return None;
+            }
+            let mut reference = std::ptr::null_mut();
+            sys::napi_create_reference(env, value, 1, &mut reference);
+            if !slab.buffer.is_null() {
+                sys::napi_delete_reference(env, slab.buffer);
+            }
+            *slab = Slab {
+                buffer: reference,
+                data: data.cast(),
+                size: SLAB_SIZE,
+                used: 0,
+            };
+        }
+        let start = slab.used;
+        let mut at = slab.data.add(start);
+        for chunk in chunks {
+            std::ptr::copy_nonoverlapping(chunk.as_ptr(), at, chunk.len());
+            at = at.add(chunk.len());
+        }
+        // The next slice starts 8-byte aligned (for typed-array views over it).
+        slab.used = (start + total).next_multiple_of(8).min(slab.size);
+        let mut value = std::ptr::null_mut();
+        sys::napi_get_reference_value(env, slab.buffer, &mut value);
+        Some((value, start, start + total))
     }
 }
 
