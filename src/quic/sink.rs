@@ -107,7 +107,10 @@ impl Data {
 }
 
 impl ToNapiValue for Data {
-    unsafe fn to_napi_value(env: napi::sys::napi_env, value: Self) -> Result<napi::sys::napi_value> {
+    unsafe fn to_napi_value(
+        env: napi::sys::napi_env,
+        value: Self,
+    ) -> Result<napi::sys::napi_value> {
         unsafe { value.into_value(env) }
     }
 }
@@ -170,15 +173,25 @@ impl Drop for SinkState {
 pub(crate) struct Sink(Arc<SinkState>);
 
 impl Sink {
-    pub(crate) fn new(env: &Env, callback: Function<'_, FnArgs<(u32, u32, Payload)>, ()>) -> Result<Self> {
+    pub(crate) fn new(
+        env: &Env,
+        callback: Function<'_, FnArgs<(u32, u32, Payload)>, ()>,
+    ) -> Result<Self> {
         let reactor = uv::reactor(env.raw())?;
         let mut reference = std::ptr::null_mut();
         // SAFETY: a function value of this env, on its thread.
         let status = unsafe {
-            napi::sys::napi_create_reference(env.raw(), napi::JsValue::raw(&callback), 1, &mut reference)
+            napi::sys::napi_create_reference(
+                env.raw(),
+                napi::JsValue::raw(&callback),
+                1,
+                &mut reference,
+            )
         };
         if status != napi::sys::Status::napi_ok {
-            return Err(napi::Error::from_reason("cannot reference the QUIC event function"));
+            return Err(napi::Error::from_reason(
+                "cannot reference the QUIC event function",
+            ));
         }
         uv::keep_alive(1);
         Ok(Sink(Arc::new(SinkState {
@@ -226,9 +239,19 @@ impl Sink {
                 napi::sys::napi_get_reference_value(env, state.callback, &mut function);
                 let mut this = std::ptr::null_mut();
                 napi::sys::napi_get_undefined(env, &mut this);
-                let Ok(kind) = u32::to_napi_value(env, kind) else { return };
-                let Ok(target) = u32::to_napi_value(env, target) else { return };
-                let mut args = [kind, target, std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut()];
+                let Ok(kind) = u32::to_napi_value(env, kind) else {
+                    return;
+                };
+                let Ok(target) = u32::to_napi_value(env, target) else {
+                    return;
+                };
+                let mut args = [
+                    kind,
+                    target,
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                ];
                 let mut count = 3;
                 let slice = match &payload {
                     Payload::Data(Data(chunks)) => {
@@ -253,7 +276,9 @@ impl Sink {
                     args[4] = end;
                     count = 5;
                 } else {
-                    let Ok(payload) = Payload::to_napi_value(env, payload) else { return };
+                    let Ok(payload) = Payload::to_napi_value(env, payload) else {
+                        return;
+                    };
                     args[2] = payload;
                 }
                 let mut result = std::ptr::null_mut();

@@ -415,10 +415,10 @@ impl Local {
 unsafe extern "C" fn noop_cb(_: Handle) {}
 
 unsafe extern "C" fn check_cb(_: Handle) {
-    if let Some(local) = local() {
-        if local.idle_on.get() || !local.events.borrow().is_empty() {
-            local.run();
-        }
+    if let Some(local) = local()
+        && (local.idle_on.get() || !local.events.borrow().is_empty())
+    {
+        local.run();
     }
 }
 
@@ -439,7 +439,9 @@ unsafe extern "C" fn timer_cb(_: Handle) {
     let due: Vec<Waker> = {
         let mut timers = local.timers.borrow_mut();
         let later = timers.split_off(&(now, u64::MAX));
-        std::mem::replace(&mut *timers, later).into_values().collect()
+        std::mem::replace(&mut *timers, later)
+            .into_values()
+            .collect()
     };
     for waker in due {
         waker.wake();
@@ -860,7 +862,10 @@ impl Drop for Socket {
         self.reactor.on_loop(move || {
             state.close();
             if let Some(local) = local() {
-                local.sockets.borrow_mut().retain(|s| !Arc::ptr_eq(s, &state));
+                local
+                    .sockets
+                    .borrow_mut()
+                    .retain(|s| !Arc::ptr_eq(s, &state));
             }
             drop(io);
         });
