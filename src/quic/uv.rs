@@ -234,6 +234,8 @@ struct Local {
     resource: sys::napi_ref,
     idle_on: Cell<bool>,
     running: Cell<bool>,
+    /// The tasks of the pass being run (kept between runs for its capacity).
+    batch: Cell<VecDeque<Task>>,
     /// Deadline → waker of every pending timer (ties broken by a serial number).
     timers: RefCell<BTreeMap<(Instant, u64), Waker>>,
     next_timer: Cell<u64>,
@@ -292,9 +294,11 @@ impl Local {
             return;
         }
         let started = Instant::now();
+        let mut batch = self.batch.take();
         for _ in 0..PASSES {
-            let batch = std::mem::take(&mut *lock(&self.reactor.ready));
-            for task in batch {
+            // Swapped, not taken: both queues keep their capacity (no allocation per pass).
+            std::mem::swap(&mut batch, &mut *lock(&self.reactor.ready));
+            for task in batch.drain(..) {
                 task.queued.store(false, Ordering::Release);
                 let waker = Waker::from(task.clone());
                 let mut context = Context::from_waker(&waker);
@@ -315,6 +319,7 @@ impl Local {
                 break;
             }
         }
+        self.batch.set(batch);
         self.running.set(false);
         let more = !lock(&self.reactor.ready).is_empty();
         if more != self.idle_on.get() {
@@ -501,6 +506,7 @@ fn init(env: sys::napi_env) -> napi::Result<Rc<Local>> {
             resource: resource_ref,
             idle_on: Cell::new(false),
             running: Cell::new(false),
+            batch: Cell::new(VecDeque::new()),
             timers: RefCell::new(BTreeMap::new()),
             next_timer: Cell::new(0),
             armed: Cell::new(None),
