@@ -190,3 +190,42 @@ test('a process whose endpoints are closed exits by itself; unref() lets it exit
   `], { cwd: here, encoding: 'utf8', timeout: 1500 })
   assert.equal(kept.signal, 'SIGTERM', "a ref'd listening endpoint keeps the process alive")
 })
+
+test('endpoints in worker threads: each runs on its own thread; a worker terminated with endpoints open exits cleanly', async () => {
+  const { Worker } = await import('node:worker_threads')
+  const helpers = new URL('./_helpers.mjs', import.meta.url).href
+  const body = (leaveOpen) => `
+    const { parentPort } = await import('node:worker_threads')
+    const { echoServer, dial, readAll } = await import(${JSON.stringify(helpers)})
+    const server = await echoServer()
+    const conn = await dial(server)
+    const s = await conn.openBidirectionalStream()
+    s.end('from a worker')
+    parentPort.postMessage((await readAll(s)).toString())
+    ${leaveOpen ? '' : 'await conn.close(); await server.close()'}
+  `
+  const run = (leaveOpen) =>
+    new Promise((resolve, reject) => {
+      const worker = new Worker(`import(${JSON.stringify('data:text/javascript,' + encodeURIComponent(body(leaveOpen)))})`, { eval: true })
+      let message = null
+      worker.on('message', (m) => {
+        message = m
+        if (leaveOpen) worker.terminate()
+      })
+      worker.on('error', reject)
+      worker.on('exit', (code) => resolve({ code, message }))
+    })
+  // Two at once (their own loops), then one that is terminated while listening and connected.
+  const [a, b] = await Promise.all([run(false), run(false)])
+  assert.deepEqual(a, { code: 0, message: 'from a worker' })
+  assert.deepEqual(b, { code: 0, message: 'from a worker' })
+  const terminated = await withTimeout(run(true), 10000, 'terminated worker')
+  assert.equal(terminated.message, 'from a worker')
+  assert.equal(terminated.code, 1, 'terminate() ends a worker with code 1')
+  // This thread's QUIC still works after the workers' loops went away.
+  const server = await echoServer()
+  const conn = await dial(server)
+  assert.equal(await echoOnce(conn, 'main thread'), 'main thread')
+  await conn.close()
+  await server.close()
+})
