@@ -87,15 +87,12 @@ pub struct TransportOptions {
 const MIB: u64 = 1024 * 1024;
 
 /// The largest UDP payload MTU discovery tries towards a loopback peer when
-/// `max_udp_payload` is not set. Each packet costs quinn about the same CPU whatever its
-/// size, so on loopback (Linux `lo` carries 64 KiB datagrams) larger packets move bulk data
-/// with far fewer packets, syscalls and acknowledgements: 8 KiB packets needed 0.6 of the
-/// CPU of 1452-byte ones for the same transfer. Larger sizes were faster still, but with
-/// 16 KiB and more a connection closed right after its handshake sometimes reached the
-/// peer as a stateless reset instead of its CONNECTION_CLOSE (1 in 40 at 16 KiB, 1 in 4
-/// at 32 KiB; never in 200 at 8 KiB), so the default stops at 8 KiB. Discovery still
-/// starts from `initial_mtu` and only keeps a size the path carried.
-pub const LOOPBACK_MAX_UDP_PAYLOAD: u16 = 8192;
+/// `max_udp_payload` is not set: the largest IPv4 UDP payload (65,535 − 28 header bytes).
+/// Each packet costs quinn about the same CPU whatever its size, so on loopback (Linux `lo`
+/// carries 64 KiB datagrams) larger packets move bulk data with far fewer packets, syscalls
+/// and acknowledgements (docs/quic.md). Discovery still starts from `initial_mtu` and only
+/// keeps a size the path carried.
+pub const LOOPBACK_MAX_UDP_PAYLOAD: u16 = 65_507;
 
 fn var(name: &str, value: u64) -> Result<VarInt, Error> {
     VarInt::from_u64(value)
