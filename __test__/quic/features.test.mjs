@@ -229,3 +229,28 @@ test('endpoints in worker threads: each runs on its own thread; a worker termina
   await conn.close()
   await server.close()
 })
+
+test('closed endpoints free their sockets: 200 quic.connect() + close() and 100 createEndpoint() + close() leave the descriptor count where it was', () => {
+  const result = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', `
+    import { readdirSync } from 'node:fs'
+    import { quic, pki, echoServer } from './_helpers.mjs'
+    const server = await echoServer()
+    const address = '127.0.0.1:' + server.address.port
+    const fds = () => readdirSync('/proc/self/fd').length
+    const settle = async () => { for (let i = 0; i < 5; i++) { await new Promise((r) => setTimeout(r, 100)); globalThis.gc() } }
+    await (await quic.connect(address, { alpn: ['test'], ca: pki.ca, servername: 'localhost' })).close()
+    await settle()
+    const before = fds()
+    for (let i = 0; i < 200; i++) {
+      const conn = await quic.connect(address, { alpn: ['test'], ca: pki.ca, servername: 'localhost' })
+      await conn.close()
+    }
+    for (let i = 0; i < 100; i++) await (await quic.createEndpoint({ host: '127.0.0.1', alpn: ['test'], ca: pki.ca })).close()
+    await settle()
+    console.log(JSON.stringify({ before, after: fds() }))
+    await server.close()
+  `], { cwd: here, encoding: 'utf8', timeout: 60000 })
+  assert.equal(result.status, 0, result.stderr)
+  const { before, after } = JSON.parse(result.stdout)
+  assert.ok(after <= before + 5, `descriptors ${before} -> ${after}: closed endpoints kept their sockets`)
+})

@@ -146,8 +146,10 @@ impl ToNapiValue for Payload {
 /// The JS function of one endpoint and whether it keeps the process alive.
 struct SinkState {
     env: napi::sys::napi_env,
-    /// Reference to the event function (deleted on the loop thread when the sink drops).
-    callback: napi::sys::napi_ref,
+    /// Reference to the event function; deleted on the loop thread once the sink is
+    /// released and its queued events are delivered (the function's closure may reference
+    /// the JS endpoint, which holds this sink: keeping the reference would keep both alive).
+    callback: Mutex<napi::sys::napi_ref>,
     reactor: Arc<Reactor>,
     /// `(referenced, released)`.
     flags: Mutex<(bool, bool)>,
@@ -159,12 +161,21 @@ unsafe impl Send for SinkState {}
 // SAFETY: as above.
 unsafe impl Sync for SinkState {}
 
+impl SinkState {
+    /// Deletes the function reference (loop thread, live environment). Idempotent.
+    fn forget_callback(&self) {
+        let mut callback = self.callback.lock().unwrap_or_else(|e| e.into_inner());
+        if !callback.is_null() && self.reactor.on_loop_thread() && uv::alive() {
+            // SAFETY: loop thread, live environment, a reference created in `Sink::new`.
+            unsafe { napi::sys::napi_delete_reference(self.env, *callback) };
+            *callback = std::ptr::null_mut();
+        }
+    }
+}
+
 impl Drop for SinkState {
     fn drop(&mut self) {
-        if self.reactor.on_loop_thread() && uv::alive() {
-            // SAFETY: loop thread, live environment, a reference created in `Sink::new`.
-            unsafe { napi::sys::napi_delete_reference(self.env, self.callback) };
-        }
+        self.forget_callback();
     }
 }
 
@@ -196,7 +207,7 @@ impl Sink {
         uv::keep_alive(1);
         Ok(Sink(Arc::new(SinkState {
             env: env.raw(),
-            callback: reference,
+            callback: Mutex::new(reference),
             reactor,
             flags: Mutex::new((true, false)),
         })))
@@ -235,8 +246,12 @@ impl Sink {
             // SAFETY: loop thread inside a handle scope (uv::Local::flush); the reference
             // lives as long as `state`.
             unsafe {
+                let callback = *state.callback.lock().unwrap_or_else(|e| e.into_inner());
+                if callback.is_null() {
+                    return;
+                }
                 let mut function = std::ptr::null_mut();
-                napi::sys::napi_get_reference_value(env, state.callback, &mut function);
+                napi::sys::napi_get_reference_value(env, callback, &mut function);
                 let mut this = std::ptr::null_mut();
                 napi::sys::napi_get_undefined(env, &mut this);
                 let Ok(kind) = u32::to_napi_value(env, kind) else {
@@ -318,9 +333,18 @@ impl Sink {
     /// and the endpoint no longer keeps the process alive.
     pub(crate) fn release(&self) {
         let mut flags = self.0.flags.lock().unwrap_or_else(|e| e.into_inner());
-        if flags.0 && !flags.1 {
+        if flags.1 {
+            return;
+        }
+        if flags.0 {
             uv::keep_alive(-1);
         }
         flags.1 = true;
+        drop(flags);
+        // After the events queued so far (calls into JS run in order).
+        let state = self.0.clone();
+        self.0
+            .reactor
+            .on_loop(move || uv::emit(move |_| state.forget_callback()));
     }
 }
