@@ -569,6 +569,208 @@ pub fn dotRows(comptime t: Type, comptime n: usize, w: []const u8, act: [*]align
     }
 }
 
+// ---------------------------------------------------------------- 16-row prompt tiles
+//
+// A prompt batch on AVX-512 runs 16 weight rows at a time with one row per 32-bit lane
+// of a 512-bit register: the rows are repacked on the stack (every four neighbouring
+// quants of the 16 rows side by side), and each four activation quants are broadcast to
+// all lanes. The integer sums come out per row, so the float steps run on 16 rows at
+// once — the same float steps, on the same integers, as the one-row kernels above
+// (ggml's lanes for Q4_0/Q5_0, its repacked q4_K_8x8 gemm/gemv for Q4_K), and each
+// row's result is bit-identical to theirs.
+
+const tile_rows = 16;
+/// Batches smaller than this keep the one-row kernels (the repack would not pay).
+const tile_min_tokens = 4;
+/// Stack room for one 16-row repack; wider matrices take the one-row kernels.
+const tile_bytes = 48 << 10;
+
+const U8x64 = simd.U8x64;
+const I8x64 = simd.I8x64;
+const I16x32 = simd.I16x32;
+const I32x16 = simd.I32x16;
+const F32x16 = simd.F32x16;
+
+/// One Q4_0/Q5_0 block of 16 rows: `w[l]` holds quants 4l..4l+3 (+16, so unsigned) of
+/// every row, `d` the rows' scales.
+const Tile32 = extern struct { w: [8][64]u8, d: [16]f32 };
+
+/// One Q4_K super-block of 16 rows: `q[j][s]` the packed nibbles `qs[32j + 4s ..][0..4]`
+/// of every row (low nibbles: elements 64j + 4s.., high: 64j + 32 + 4s..), `sc[g]` each
+/// row's scale of 32-element group g twice (a `maddwd` pair), `mn[j]` the minimums of
+/// groups 2j and 2j + 1, `d`/`dmin` the rows' super-block scales.
+const TileK4 = extern struct { q: [4][8][64]u8, sc: [8][32]i16, mn: [4][32]i16, d: [16]f32, dmin: [16]f32 };
+
+fn tileFits(comptime t: Type, cols: usize) bool {
+    return switch (t) {
+        .q4_0, .q5_0 => cols / 32 * @sizeOf(Tile32) <= tile_bytes,
+        .q4_k => cols / 256 * @sizeOf(TileK4) <= tile_bytes,
+        else => false,
+    };
+}
+
+inline fn bcast4(p: *const [4]i8) I8x64 {
+    const v: u32 = @bitCast(p.*);
+    return @bitCast(@as(@Vector(16, u32), @splat(v)));
+}
+
+noinline fn repack32(comptime B: type, comptime unpack: anytype, w: [*]const u8, row_bytes: usize, nb: usize, tiles: []Tile32) void {
+    for (0..tile_rows) |r| {
+        const blocks = asBlocks(B, (w + r * row_bytes)[0..row_bytes], nb);
+        for (blocks, tiles) |*b, *g| {
+            const u: [32]u8 = @as(U8x32, @bitCast(unpack(b))) +% @as(U8x32, @splat(16));
+            const dst: [*]u8 = @ptrCast(&g.w);
+            for (0..8) |l| @memcpy(dst[l * 64 + r * 4 ..][0..4], u[l * 4 ..][0..4]);
+            g.d[r] = scaleF16(b.d);
+        }
+    }
+}
+
+/// `n` tokens against one repacked group of 16 Q4_0/Q5_0 rows. The quants are the
+/// weight's + 16, so 16 × the activation's four-quant sums (kept with the prepared row)
+/// come off each lane: the same integer as ggml's |w| · (x · sign w).
+inline fn tile32(comptime n: usize, tiles: []const Tile32, xs: [n][*]const BlockQ8_0, ds: [n][*]const f32, cs: [n][*]align(4) const [8]i32, out: [n][*]f32) void {
+    var acc: [n][8]F32x16 = @splat(@splat(@splat(0)));
+    for (tiles, 0..) |*g, i| {
+        const dw: F32x16 = g.d;
+        var sc: [n]F32x16 = undefined;
+        inline for (0..n) |k| sc[k] = dw * @as(F32x16, @splat(ds[k][i]));
+        inline for (0..8) |l| {
+            const wl: U8x64 = g.w[l];
+            inline for (0..n) |k| {
+                const p = simd.maddwd32(simd.maddubs64(wl, bcast4(xs[k][i].qs[4 * l ..][0..4])), @splat(1)) - @as(I32x16, @splat(cs[k][i][l]));
+                acc[k][l] = @mulAdd(F32x16, sc[k], @floatFromInt(p), acc[k][l]);
+            }
+        }
+    }
+    inline for (0..n) |k| {
+        const a = acc[k];
+        out[k][0..16].* = ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+    }
+}
+
+noinline fn repackK4(w: [*]const u8, row_bytes: usize, nb: usize, tiles: []TileK4) void {
+    for (0..tile_rows) |r| {
+        const blocks = asBlocks(BlockQ4K, (w + r * row_bytes)[0..row_bytes], nb);
+        for (blocks, tiles) |*b, *g| {
+            const src: [*]const u8 = &b.qs;
+            const dst: [*]u8 = @ptrCast(&g.q);
+            for (0..32) |k| @memcpy(dst[k * 64 + r * 4 ..][0..4], src[k * 4 ..][0..4]);
+            const sc: [*]u16 = @ptrCast(&g.sc);
+            const mn: [*]u16 = @ptrCast(&g.mn);
+            for (0..8) |j| {
+                const sv, const mv = scaleMinK4(j, &b.scales);
+                sc[j * 32 + 2 * r] = sv;
+                sc[j * 32 + 2 * r + 1] = sv;
+                mn[(j / 2) * 32 + 2 * r + j % 2] = mv;
+            }
+            g.d[r] = scaleF16(b.d);
+            g.dmin[r] = scaleF16(b.dmin);
+        }
+    }
+}
+
+/// `n` tokens against one repacked group of 16 Q4_K rows. `gemm`: a multiply-add every
+/// 64 elements (ggml's q4_K_8x8 gemm, tokens in fours); else one per super-block (its gemv).
+inline fn tileK4(comptime n: usize, comptime gemm: bool, tiles: []const TileK4, xs: [n][*]const BlockQ8K, out: [n][*]f32) void {
+    var acc: [n]F32x16 = @splat(@splat(0));
+    var acc_m: [n]F32x16 = @splat(@splat(0));
+    const m4: U8x64 = @splat(0xf);
+    for (tiles, 0..) |*g, i| {
+        var isum_sb: [n]I32x16 = @splat(@splat(0));
+        var imin_sb: [n]I32x16 = @splat(@splat(0));
+        inline for (0..4) |j| {
+            var a_lo: [n]I16x32 = @splat(@splat(0));
+            var a_hi: [n]I16x32 = @splat(@splat(0));
+            inline for (0..8) |s| {
+                const p: U8x64 = g.q[j][s];
+                const lo = p & m4;
+                const hi = p >> @splat(4);
+                inline for (0..n) |k| {
+                    const y = &xs[k][i];
+                    a_lo[k] +%= simd.maddubs64(lo, bcast4(y.qs[64 * j + 4 * s ..][0..4]));
+                    a_hi[k] +%= simd.maddubs64(hi, bcast4(y.qs[64 * j + 32 + 4 * s ..][0..4]));
+                }
+            }
+            inline for (0..n) |k| {
+                const y = &xs[k][i];
+                const isum = simd.maddwd32(a_lo[k], g.sc[2 * j]) + simd.maddwd32(a_hi[k], g.sc[2 * j + 1]);
+                const pairs: [2]i16 = .{ y.bsums[4 * j] + y.bsums[4 * j + 1], y.bsums[4 * j + 2] + y.bsums[4 * j + 3] };
+                const pv: I16x32 = @bitCast(@as(@Vector(16, u32), @splat(@as(u32, @bitCast(pairs)))));
+                const imin = simd.maddwd32(g.mn[j], pv);
+                if (gemm) {
+                    const dy: F32x16 = @splat(y.d);
+                    acc[k] = @mulAdd(F32x16, @floatFromInt(isum), @as(F32x16, g.d) * dy, acc[k]);
+                    acc_m[k] = @mulAdd(F32x16, @floatFromInt(imin), @as(F32x16, g.dmin) * dy, acc_m[k]);
+                } else {
+                    isum_sb[k] += isum;
+                    imin_sb[k] += imin;
+                }
+            }
+        }
+        if (!gemm) inline for (0..n) |k| {
+            const dy: F32x16 = @splat(xs[k][i].d);
+            acc[k] = @mulAdd(F32x16, @floatFromInt(isum_sb[k]), @as(F32x16, g.d) * dy, acc[k]);
+            acc_m[k] = @mulAdd(F32x16, @floatFromInt(imin_sb[k]), @as(F32x16, g.dmin) * dy, acc_m[k]);
+        };
+    }
+    inline for (0..n) |k| out[k][0..16].* = acc[k] - acc_m[k];
+}
+
+/// Rows `lo..hi` (a multiple of 16) through the 16-row tiles, every token.
+fn tileRows(comptime t: Type, w: [*]const u8, row_bytes: usize, cols: usize, lo: usize, hi: usize, act: [*]align(64) const u8, act_stride: usize, n_tok: usize, out: [*]f32, out_stride: usize) void {
+    var buf: [tile_bytes]u8 align(64) = undefined;
+    var r = lo;
+    while (r < hi) : (r += tile_rows) {
+        const wr = w + r * row_bytes;
+        switch (t) {
+            .q4_0, .q5_0 => {
+                const nb = cols / 32;
+                const tiles = @as([*]Tile32, @ptrCast(&buf))[0..nb];
+                if (t == .q4_0) repack32(BlockQ4_0, signed4_0, wr, row_bytes, nb, tiles) else repack32(BlockQ5_0, signed5_0, wr, row_bytes, nb, tiles);
+                var i: usize = 0;
+                inline for (.{ 2, 1 }) |n| while (i + n <= n_tok) : (i += n) {
+                    var xs: [n][*]const BlockQ8_0 = undefined;
+                    var ds: [n][*]const f32 = undefined;
+                    var cs: [n][*]align(4) const [8]i32 = undefined;
+                    var outs: [n][*]f32 = undefined;
+                    inline for (0..n) |k| {
+                        const a = act + (i + k) * act_stride;
+                        xs[k] = @ptrCast(a);
+                        ds[k] = @ptrCast(@alignCast(a + q8Scales(nb)));
+                        cs[k] = @ptrCast(@alignCast(a + q8Sums(nb)));
+                        outs[k] = out + (i + k) * out_stride + r;
+                    }
+                    tile32(n, tiles, xs, ds, cs, outs);
+                };
+            },
+            .q4_k => {
+                const nb = cols / 256;
+                const tiles = @as([*]TileK4, @ptrCast(&buf))[0..nb];
+                repackK4(wr, row_bytes, nb, tiles);
+                const n_gemm = n_tok - n_tok % 4;
+                var i: usize = 0;
+                while (i < n_tok) {
+                    if (i < n_gemm) {
+                        var xs: [4][*]const BlockQ8K = undefined;
+                        var outs: [4][*]f32 = undefined;
+                        inline for (0..4) |k| {
+                            xs[k] = @ptrCast(@alignCast(act + (i + k) * act_stride));
+                            outs[k] = out + (i + k) * out_stride + r;
+                        }
+                        tileK4(4, true, tiles, xs, outs);
+                        i += 4;
+                    } else {
+                        tileK4(1, false, tiles, .{@ptrCast(@alignCast(act + i * act_stride))}, .{out + i * out_stride + r});
+                        i += 1;
+                    }
+                }
+            },
+            else => unreachable,
+        }
+    }
+}
+
 /// Rows `lo..hi` of a weight matrix (`w`, `row_bytes` per row) times `n_tok` prepared
 /// activation rows (`act_stride` apart): `out[tok * out_stride + row]`. Every (row,
 /// token) product takes the exact steps of `dot`; only the order of the work changes.
@@ -579,8 +781,15 @@ pub fn matmulRows(comptime t: Type, w: [*]const u8, row_bytes: usize, cols: usiz
         .q8_0, .q4_0, .q5_0, .q4_k, .q6_k => true,
         else => false,
     };
-    const chunk = @max(4, (16 << 10) / row_bytes);
     var r0 = lo;
+    if (comptime simd.has_avx512bw and (t == .q4_0 or t == .q5_0 or t == .q4_k)) {
+        if (n_tok >= tile_min_tokens and tileFits(t, cols)) {
+            const end = lo + (hi - lo) / tile_rows * tile_rows;
+            tileRows(t, w, row_bytes, cols, lo, end, act, act_stride, n_tok, out, out_stride);
+            r0 = end;
+        }
+    }
+    const chunk = @max(4, (16 << 10) / row_bytes);
     while (r0 < hi) : (r0 += chunk) {
         const r1 = @min(hi, r0 + chunk);
         var i: usize = 0;
@@ -691,7 +900,7 @@ pub fn actKind(t: Type) ActKind {
 pub fn actRowBytes(kind: ActKind, n: usize) usize {
     return switch (kind) {
         .f32, .f16, .bf16 => n * 4,
-        .q8_0 => q8Scales(n / 32) + n / 32 * 4,
+        .q8_0 => q8Sums(n / 32) + n / 32 * 32,
         .q8_k => n / 256 * @sizeOf(BlockQ8K),
     };
 }
@@ -700,6 +909,12 @@ pub fn actRowBytes(kind: ActKind, n: usize) usize {
 /// the prompt's kernels need not convert them for every weight row.
 fn q8Scales(nb: usize) usize {
     return std.mem.alignForward(usize, nb * @sizeOf(BlockQ8_0), 4);
+}
+
+/// Where a prepared Q8_0 row keeps, per block, 16 × the sum of each four neighbouring
+/// quants (8 i32): the offset the 16-row prompt tiles take off (see `tile32`).
+fn q8Sums(nb: usize) usize {
+    return q8Scales(nb) + nb * 4;
 }
 
 /// Converts one activation row for a dot product with weights of kind `kind`.
@@ -718,6 +933,10 @@ pub fn prepare(kind: ActKind, x: []const f32, out: []align(4) u8) void {
             quantizeQ8_0(x, blocks);
             const scales: [*]f32 = @ptrCast(@alignCast(out.ptr + q8Scales(nb)));
             for (blocks, scales[0..nb]) |b, *d| d.* = f16ToF32(b.d);
+            const sums: [*]align(4) [8]i32 = @ptrCast(@alignCast(out.ptr + q8Sums(nb)));
+            for (blocks, sums[0..nb]) |b, *s| {
+                s.* = simd.dpbusd(@splat(0), @splat(1), b.qs) << @splat(4);
+            }
         },
         .q8_k => quantizeQ8K(x, @as([*]BlockQ8K, @ptrCast(out.ptr))[0 .. x.len / 256]),
     }
