@@ -1068,3 +1068,58 @@ test "quantised dot products equal the dot of dequantised weights with dequantis
         };
     }
 }
+
+test "matmulRows equals the one-row kernels for every batch shape (16-row tiles included)" {
+    const cols = 512;
+    const rows = 37; // two 16-row tiles and 5 rows for the one-row kernels
+    const max_tok = 17;
+    const gpa = std.testing.allocator;
+    var prng = std.Random.DefaultPrng.init(99);
+    const random = prng.random();
+    const stride = cols * 4;
+    const act = try gpa.alignedAlloc(u8, .@"64", stride * max_tok);
+    defer gpa.free(act);
+    var x: [cols]f32 = undefined;
+    for (0..max_tok) |i| {
+        for (&x) |*v| v.* = random.floatNorm(f32) * (1 + @as(f32, @floatFromInt(i)));
+        prepare(.q8_0, &x, @alignCast(act[i * stride ..]));
+    }
+    const act_k = try gpa.alignedAlloc(u8, .@"64", stride * max_tok);
+    defer gpa.free(act_k);
+    for (0..max_tok) |i| {
+        for (&x) |*v| v.* = random.floatNorm(f32);
+        prepare(.q8_k, &x, @alignCast(act_k[i * stride ..]));
+    }
+    const w = try gpa.alloc(u8, rows * cols * 2);
+    defer gpa.free(w);
+    var out: [max_tok * rows]f32 = undefined;
+    inline for (.{ Type.q4_0, Type.q5_0, Type.q8_0, Type.q4_k, Type.q6_k }) |t| {
+        const rb = rowBytes(t, cols);
+        for (0..rows) |r| randomBlocks(t, cols, random, w[r * rb ..][0..rb]);
+        const a = if (actKind(t) == .q8_k) act_k else act;
+        for ([_]usize{ 1, 2, 3, 4, 5, 8, 9, 16, 17 }) |n| {
+            @memset(&out, std.math.nan(f32));
+            matmulRows(t, w.ptr, rb, cols, 0, rows, a.ptr, stride, n, &out, rows);
+            for (0..n) |i| for (0..rows) |r| {
+                const row = w[r * rb ..][0..rb];
+                const ai: [*]align(4) const u8 = @alignCast(a[i * stride ..].ptr);
+                var want = dot(t, row, ai[0..stride], cols);
+                if (t == .q4_k and i < n - n % 4) {
+                    // a batch's tokens in fours take ggml's gemm order
+                    var four: [4]f32 = undefined;
+                    _ = dotRows(t, 4, row, ai, 0, cols, &four);
+                    want = four[0];
+                }
+                if (t == .q6_k and n >= 8) {
+                    var one: [1]f32 = undefined;
+                    dotQ6KNOrder(1, true, row, .{@ptrCast(ai)}, cols / 256, &one);
+                    want = one[0];
+                }
+                std.testing.expectEqual(@as(u32, @bitCast(want)), @as(u32, @bitCast(out[i * rows + r]))) catch |e| {
+                    std.debug.print("{s}: batch {d}, token {d}, row {d}: {e} want {e}\n", .{ @tagName(t), n, i, r, out[i * rows + r], want });
+                    return e;
+                };
+            };
+        }
+    }
+}
