@@ -601,10 +601,16 @@ const Tile32 = extern struct { w: [8][64]u8, d: [16]f32 };
 /// groups 2j and 2j + 1, `d`/`dmin` the rows' super-block scales.
 const TileK4 = extern struct { q: [4][8][64]u8, sc: [8][32]i16, mn: [4][32]i16, d: [16]f32, dmin: [16]f32 };
 
+/// One Q6_K super-block of 16 rows: `q[s]` the 6-bit quants 4s..4s+3 (unsigned) of every
+/// row, `sc[c]` each row's scale of 16-element group c twice, `sp[p]` the scales of groups
+/// 2p and 2p + 1 (for the offset 32), `d` the rows' super-block scales.
+const TileK6 = extern struct { q: [64][64]u8, sc: [16][32]i16, sp: [8][32]i16, d: [16]f32 };
+
 fn tileFits(comptime t: Type, cols: usize) bool {
     return switch (t) {
         .q4_0, .q5_0 => cols / 32 * @sizeOf(Tile32) <= tile_bytes,
         .q4_k => cols / 256 * @sizeOf(TileK4) <= tile_bytes,
+        .q6_k => cols / 256 * @sizeOf(TileK6) <= tile_bytes,
         else => false,
     };
 }
@@ -717,6 +723,71 @@ inline fn tileK4(comptime n: usize, comptime gemm: bool, tiles: []const TileK4, 
     inline for (0..n) |k| out[k][0..16].* = acc[k] - acc_m[k];
 }
 
+noinline fn repackK6(w: [*]const u8, row_bytes: usize, nb: usize, tiles: []TileK6) void {
+    for (0..tile_rows) |r| {
+        const blocks = asBlocks(BlockQ6K, (w + r * row_bytes)[0..row_bytes], nb);
+        for (blocks, tiles) |*b, *g| {
+            const m4: U8x32 = @splat(0xf);
+            const m3: U8x32 = @splat(3);
+            const dst: *[64][16]u32 = @ptrCast(&g.q);
+            inline for (0..2) |h| {
+                const ql0: U8x32 = b.ql[h * 64 ..][0..32].*;
+                const ql1: U8x32 = b.ql[h * 64 + 32 ..][0..32].*;
+                const qh: U8x32 = b.qh[h * 32 ..][0..32].*;
+                const v = [4]U8x32{
+                    (ql0 & m4) | ((qh & m3) << @splat(4)),
+                    (ql1 & m4) | (((qh >> @splat(2)) & m3) << @splat(4)),
+                    (ql0 >> @splat(4)) | (((qh >> @splat(4)) & m3) << @splat(4)),
+                    (ql1 >> @splat(4)) | ((qh >> @splat(6)) << @splat(4)),
+                };
+                inline for (0..4) |c| {
+                    const words: [8]u32 = @bitCast(v[c]);
+                    inline for (0..8) |l| dst[(4 * h + c) * 8 + l][r] = words[l];
+                }
+            }
+            for (0..16) |c| {
+                g.sc[c][2 * r] = b.scales[c];
+                g.sc[c][2 * r + 1] = b.scales[c];
+                g.sp[c / 2][2 * r + c % 2] = b.scales[c];
+            }
+            g.d[r] = scaleF16(b.d);
+        }
+    }
+}
+
+/// `n` tokens against one repacked group of 16 Q6_K rows, in the order of ggml's `tiled`
+/// kernel (batches of 8 or more): per super-block (Σint × d_w), then a multiply-add with
+/// d_x. Two `maddubs` results fit an i16 (2 × 2 × 63 × 127 < 2^15).
+inline fn tileK6(comptime n: usize, tiles: []const TileK6, xs: [n][*]const BlockQ8K, out: [n][*]f32) void {
+    var acc: [n]F32x16 = @splat(@splat(0));
+    for (tiles, 0..) |*g, i| {
+        var isum: [n]I32x16 = @splat(@splat(0));
+        for (0..16) |c| {
+            inline for (0..2) |h| {
+                const s = 4 * c + 2 * h;
+                const w0: U8x64 = g.q[s];
+                const w1: U8x64 = g.q[s + 1];
+                inline for (0..n) |k| {
+                    const y = &xs[k][i];
+                    const a = simd.maddubs64(w0, bcast4(y.qs[4 * s ..][0..4])) +% simd.maddubs64(w1, bcast4(y.qs[4 * s + 4 ..][0..4]));
+                    isum[k] += simd.maddwd32(a, g.sc[c]);
+                }
+            }
+        }
+        inline for (0..n) |k| {
+            const y = &xs[k][i];
+            var off: I32x16 = @splat(0);
+            inline for (0..8) |p| {
+                const pair: [2]i16 = .{ y.bsums[2 * p], y.bsums[2 * p + 1] };
+                off += simd.maddwd32(g.sp[p], @bitCast(@as(@Vector(16, u32), @splat(@as(u32, @bitCast(pair))))));
+            }
+            const sumi = isum[k] - (off << @splat(5));
+            acc[k] = @mulAdd(F32x16, @as(F32x16, @floatFromInt(sumi)) * @as(F32x16, g.d), @splat(y.d), acc[k]);
+        }
+    }
+    inline for (0..n) |k| out[k][0..16].* = acc[k];
+}
+
 /// Rows `lo..hi` (a multiple of 16) through the 16-row tiles, every token.
 fn tileRows(comptime t: Type, w: [*]const u8, row_bytes: usize, cols: usize, lo: usize, hi: usize, act: [*]align(64) const u8, act_stride: usize, n_tok: usize, out: [*]f32, out_stride: usize) void {
     var buf: [tile_bytes]u8 align(64) = undefined;
@@ -766,6 +837,21 @@ fn tileRows(comptime t: Type, w: [*]const u8, row_bytes: usize, cols: usize, lo:
                     }
                 }
             },
+            .q6_k => {
+                const nb = cols / 256;
+                const tiles = @as([*]TileK6, @ptrCast(&buf))[0..nb];
+                repackK6(wr, row_bytes, nb, tiles);
+                var i: usize = 0;
+                inline for (.{ 4, 1 }) |n| while (i + n <= n_tok) : (i += n) {
+                    var xs: [n][*]const BlockQ8K = undefined;
+                    var outs: [n][*]f32 = undefined;
+                    inline for (0..n) |k| {
+                        xs[k] = @ptrCast(@alignCast(act + (i + k) * act_stride));
+                        outs[k] = out + (i + k) * out_stride + r;
+                    }
+                    tileK6(n, tiles, xs, outs);
+                };
+            },
             else => unreachable,
         }
     }
@@ -782,8 +868,9 @@ pub fn matmulRows(comptime t: Type, w: [*]const u8, row_bytes: usize, cols: usiz
         else => false,
     };
     var r0 = lo;
-    if (comptime simd.has_avx512bw and (t == .q4_0 or t == .q5_0 or t == .q4_k)) {
-        if (n_tok >= tile_min_tokens and tileFits(t, cols)) {
+    if (comptime simd.has_avx512bw and (t == .q4_0 or t == .q5_0 or t == .q4_k or t == .q6_k)) {
+        // Q6_K: batches of 8 or more only (llama.cpp's `tiled` order; fewer tokens sum per lane).
+        if (n_tok >= (if (t == .q6_k) 8 else tile_min_tokens) and tileFits(t, cols)) {
             const end = lo + (hi - lo) / tile_rows * tile_rows;
             tileRows(t, w, row_bytes, cols, lo, end, act, act_stride, n_tok, out, out_stride);
             r0 = end;
