@@ -245,33 +245,35 @@ pub fn quantizeQ8_0(x: []const f32, out: []BlockQ8_0) void {
     }
 }
 
+/// ggml's `quantize_row_q8_K_ref`, 16 elements at a time: the same product and rounding
+/// per element; the scale comes from the first element of the largest magnitude.
 pub fn quantizeQ8K(x: []const f32, out: []BlockQ8K) void {
     std.debug.assert(x.len == out.len * 256);
+    const V = @Vector(16, f32);
+    const VI = @Vector(16, i32);
     for (out, 0..) |*b, i| {
         const xs = x[i * 256 ..][0..256];
-        var amax: f32 = 0;
-        var max: f32 = 0;
-        for (xs) |v| {
-            if (@abs(v) > amax) {
-                amax = @abs(v);
-                max = v;
-            }
-        }
-        if (amax == 0) {
+        var vmax: V = @splat(0);
+        for (0..16) |c| vmax = @max(vmax, @abs(@as(V, xs[c * 16 ..][0..16].*)));
+        const amax = @reduce(.Max, vmax);
+        if (!(amax > 0)) {
             b.d = 0;
             @memset(&b.qs, 0);
             @memset(&b.bsums, 0);
             continue;
         }
+        var max: f32 = 0;
+        for (xs) |v| if (@abs(v) == amax) {
+            max = v;
+            break;
+        };
         const iscale = -127.0 / max;
-        for (xs, &b.qs) |v, *q| {
-            const r: i32 = @intFromFloat(roundEven(iscale * v));
-            q.* = @intCast(@min(127, r));
-        }
-        for (0..16) |j| {
-            var s: i32 = 0;
-            for (b.qs[j * 16 ..][0..16]) |q| s += q;
-            b.bsums[j] = @intCast(s);
+        const isv: V = @splat(iscale);
+        for (0..16) |c| {
+            const r: VI = @intFromFloat(roundEven(isv * @as(V, xs[c * 16 ..][0..16].*)));
+            const q = @min(r, @as(VI, @splat(127)));
+            b.qs[c * 16 ..][0..16].* = @as(@Vector(16, i8), @intCast(q));
+            b.bsums[c] = @intCast(@reduce(.Add, q));
         }
         b.d = 1.0 / iscale;
     }
