@@ -871,8 +871,9 @@ pub fn matmulRows(comptime t: Type, w: [*]const u8, row_bytes: usize, cols: usiz
     };
     var r0 = lo;
     if (comptime simd.has_avx512bw and (t == .q4_0 or t == .q5_0 or t == .q4_k or t == .q6_k)) {
-        // Q6_K: batches of 8 or more only (llama.cpp's `tiled` order; fewer tokens sum per lane).
-        if (n_tok >= (if (t == .q6_k) 8 else tile_min_tokens) and tileFits(t, cols)) {
+        // Q6_K: the tile has llama.cpp's `tiled` order (batches of 8 or more), and its
+        // larger repack pays from about 16 tokens.
+        if (n_tok >= (if (t == .q6_k) 16 else tile_min_tokens) and tileFits(t, cols)) {
             const end = lo + (hi - lo) / tile_rows * tile_rows;
             tileRows(t, w, row_bytes, cols, lo, end, act, act_stride, n_tok, out, out_stride);
             r0 = end;
