@@ -582,8 +582,14 @@ pub fn dotRows(comptime t: Type, comptime n: usize, w: []const u8, act: [*]align
 // row's result is bit-identical to theirs.
 
 const tile_rows = 16;
-/// Batches smaller than this keep the one-row kernels (the repack would not pay).
-const tile_min_tokens = 4;
+/// Batches smaller than this keep the one-row kernels (the repack would not pay; Q6_K's
+/// tile also has llama.cpp's `tiled` order, which holds from 8 tokens).
+fn tileMinTokens(t: Type) usize {
+    return switch (t) {
+        .q8_0, .q6_k => 16,
+        else => 4,
+    };
+}
 /// Stack room for one 16-row repack; wider matrices take the one-row kernels.
 const tile_bytes = 48 << 10;
 
@@ -608,13 +614,29 @@ const TileK4 = extern struct { q: [4][8][64]u8, sc: [8][32]i16, mn: [4][32]i16, 
 /// 2p and 2p + 1 (for the offset 32), `d` the rows' super-block scales.
 const TileK6 = extern struct { q: [64][64]u8, sc: [16][32]i16, sp: [8][32]i16, d: [16]f32 };
 
+/// One Q8_0 block of 16 rows: `w[l]` |quants| 4l..4l+3 of every row, `neg[l]` their signs
+/// (bit 4r + k: row r's quant 4l + k is negative), `d` the rows' scales.
+const Tile8 = extern struct { w: [8][64]u8, neg: [8]u64, d: [16]f32 };
+
 fn tileFits(comptime t: Type, cols: usize) bool {
     return switch (t) {
+        .q8_0 => cols / 32 * @sizeOf(Tile8) <= tile_bytes,
         .q4_0, .q5_0 => cols / 32 * @sizeOf(Tile32) <= tile_bytes,
         .q4_k => cols / 256 * @sizeOf(TileK4) <= tile_bytes,
         .q6_k => cols / 256 * @sizeOf(TileK6) <= tile_bytes,
         else => false,
     };
+}
+
+/// The next 16 rows' bytes, prefetched piece by piece while the first tokens of a group
+/// run (the repack would otherwise wait for them: the layers' weights do not fit L3).
+const NextRows = ?struct { p: [*]const u8, len: usize };
+
+inline fn prefetchPart(next: NextRows, i: usize, nb: usize) void {
+    const f = next orelse return;
+    var at = std.mem.alignBackward(usize, i * f.len / nb, 64);
+    const end = (i + 1) * f.len / nb;
+    while (at < end) : (at += 64) @prefetch(f.p + at, .{});
 }
 
 inline fn bcast4(p: *const [4]i8) I8x64 {
@@ -637,9 +659,10 @@ noinline fn repack32(comptime B: type, comptime unpack: anytype, w: [*]const u8,
 /// `n` tokens against one repacked group of 16 Q4_0/Q5_0 rows. The quants are the
 /// weight's + 16, so 16 × the activation's four-quant sums (kept with the prepared row)
 /// come off each lane: the same integer as ggml's |w| · (x · sign w).
-inline fn tile32(comptime n: usize, tiles: []const Tile32, xs: [n][*]const BlockQ8_0, ds: [n][*]const f32, cs: [n][*]align(4) const [8]i32, out: [n][*]f32) void {
+inline fn tile32(comptime n: usize, tiles: []const Tile32, next: NextRows, xs: [n][*]const BlockQ8_0, ds: [n][*]const f32, cs: [n][*]align(4) const [8]i32, out: [n][*]f32) void {
     var acc: [n][8]F32x16 = @splat(@splat(@splat(0)));
     for (tiles, 0..) |*g, i| {
+        prefetchPart(next, i, tiles.len);
         const dw: F32x16 = g.d;
         var sc: [n]F32x16 = undefined;
         inline for (0..n) |k| sc[k] = dw * @as(F32x16, @splat(ds[k][i]));
@@ -647,6 +670,49 @@ inline fn tile32(comptime n: usize, tiles: []const Tile32, xs: [n][*]const Block
             const wl: U8x64 = g.w[l];
             inline for (0..n) |k| {
                 const p = simd.maddwd32(simd.maddubs64(wl, bcast4(xs[k][i].qs[4 * l ..][0..4])), @splat(1)) - @as(I32x16, @splat(cs[k][i][l]));
+                acc[k][l] = @mulAdd(F32x16, sc[k], @floatFromInt(p), acc[k][l]);
+            }
+        }
+    }
+    inline for (0..n) |k| {
+        const a = acc[k];
+        out[k][0..16].* = ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+    }
+}
+
+noinline fn repack8(w: [*]const u8, row_bytes: usize, nb: usize, tiles: []Tile8) void {
+    for (0..tile_rows) |r| {
+        const blocks = asBlocks(BlockQ8_0, (w + r * row_bytes)[0..row_bytes], nb);
+        for (blocks, tiles) |*b, *g| {
+            const q: I8x32 = b.qs;
+            const u: [32]u8 = @abs(q);
+            const dst: [*]u8 = @ptrCast(&g.w);
+            for (0..8) |l| @memcpy(dst[l * 64 + r * 4 ..][0..4], u[l * 4 ..][0..4]);
+            const neg: u32 = @bitCast(q < @as(I8x32, @splat(0)));
+            for (0..8) |l| {
+                const bits: u64 = (neg >> @intCast(4 * l)) & 0xf;
+                g.neg[l] = (g.neg[l] & ~(@as(u64, 0xf) << @intCast(4 * r))) | (bits << @intCast(4 * r));
+            }
+            g.d[r] = scaleF16(b.d);
+        }
+    }
+}
+
+/// `n` tokens against one repacked group of 16 Q8_0 rows: |w| · (x · sign w), as ggml.
+inline fn tile8(comptime n: usize, tiles: []const Tile8, next: NextRows, xs: [n][*]const BlockQ8_0, ds: [n][*]const f32, out: [n][*]f32) void {
+    var acc: [n][8]F32x16 = @splat(@splat(@splat(0)));
+    for (tiles, 0..) |*g, i| {
+        prefetchPart(next, i, tiles.len);
+        const dw: F32x16 = g.d;
+        var sc: [n]F32x16 = undefined;
+        inline for (0..n) |k| sc[k] = dw * @as(F32x16, @splat(ds[k][i]));
+        inline for (0..8) |l| {
+            const wl: U8x64 = g.w[l];
+            const neg: @Vector(64, bool) = @bitCast(g.neg[l]);
+            inline for (0..n) |k| {
+                const y = bcast4(xs[k][i].qs[4 * l ..][0..4]);
+                const ys = @select(i8, neg, @as(I8x64, @splat(0)) -% y, y);
+                const p = simd.maddwd32(simd.maddubs64(wl, ys), @splat(1));
                 acc[k][l] = @mulAdd(F32x16, sc[k], @floatFromInt(p), acc[k][l]);
             }
         }
@@ -680,11 +746,12 @@ noinline fn repackK4(w: [*]const u8, row_bytes: usize, nb: usize, tiles: []TileK
 
 /// `n` tokens against one repacked group of 16 Q4_K rows. `gemm`: a multiply-add every
 /// 64 elements (ggml's q4_K_8x8 gemm, tokens in fours); else one per super-block (its gemv).
-inline fn tileK4(comptime n: usize, comptime gemm: bool, tiles: []const TileK4, xs: [n][*]const BlockQ8K, out: [n][*]f32) void {
+inline fn tileK4(comptime n: usize, comptime gemm: bool, tiles: []const TileK4, next: NextRows, xs: [n][*]const BlockQ8K, out: [n][*]f32) void {
     var acc: [n]F32x16 = @splat(@splat(0));
     var acc_m: [n]F32x16 = @splat(@splat(0));
     const m4: U8x64 = @splat(0xf);
     for (tiles, 0..) |*g, i| {
+        prefetchPart(next, i, tiles.len);
         var isum_sb: [n]I32x16 = @splat(@splat(0));
         var imin_sb: [n]I32x16 = @splat(@splat(0));
         inline for (0..4) |j| {
@@ -760,9 +827,10 @@ noinline fn repackK6(w: [*]const u8, row_bytes: usize, nb: usize, tiles: []TileK
 /// `n` tokens against one repacked group of 16 Q6_K rows, in the order of ggml's `tiled`
 /// kernel (batches of 8 or more): per super-block (Σint × d_w), then a multiply-add with
 /// d_x. Two `maddubs` results fit an i16 (2 × 2 × 63 × 127 < 2^15).
-inline fn tileK6(comptime n: usize, tiles: []const TileK6, xs: [n][*]const BlockQ8K, out: [n][*]f32) void {
+inline fn tileK6(comptime n: usize, tiles: []const TileK6, next: NextRows, xs: [n][*]const BlockQ8K, out: [n][*]f32) void {
     var acc: [n]F32x16 = @splat(@splat(0));
     for (tiles, 0..) |*g, i| {
+        prefetchPart(next, i, tiles.len);
         var isum: [n]I32x16 = @splat(@splat(0));
         for (0..16) |c| {
             inline for (0..2) |h| {
@@ -796,6 +864,7 @@ fn tileRows(comptime t: Type, w: [*]const u8, row_bytes: usize, cols: usize, lo:
     var r = lo;
     while (r < hi) : (r += tile_rows) {
         const wr = w + r * row_bytes;
+        const next: NextRows = if (r + tile_rows < hi) .{ .p = wr + tile_rows * row_bytes, .len = tile_rows * row_bytes } else null;
         switch (t) {
             .q4_0, .q5_0 => {
                 const nb = cols / 32;
@@ -814,7 +883,25 @@ fn tileRows(comptime t: Type, w: [*]const u8, row_bytes: usize, cols: usize, lo:
                         cs[k] = @ptrCast(@alignCast(a + q8Sums(nb)));
                         outs[k] = out + (i + k) * out_stride + r;
                     }
-                    tile32(n, tiles, xs, ds, cs, outs);
+                    tile32(n, tiles, if (i == 0) next else null, xs, ds, cs, outs);
+                };
+            },
+            .q8_0 => {
+                const nb = cols / 32;
+                const tiles = @as([*]Tile8, @ptrCast(&buf))[0..nb];
+                repack8(wr, row_bytes, nb, tiles);
+                var i: usize = 0;
+                inline for (.{ 2, 1 }) |n| while (i + n <= n_tok) : (i += n) {
+                    var xs: [n][*]const BlockQ8_0 = undefined;
+                    var ds: [n][*]const f32 = undefined;
+                    var outs: [n][*]f32 = undefined;
+                    inline for (0..n) |k| {
+                        const a = act + (i + k) * act_stride;
+                        xs[k] = @ptrCast(a);
+                        ds[k] = @ptrCast(@alignCast(a + q8Scales(nb)));
+                        outs[k] = out + (i + k) * out_stride + r;
+                    }
+                    tile8(n, tiles, if (i == 0) next else null, xs, ds, outs);
                 };
             },
             .q4_k => {
@@ -831,10 +918,10 @@ fn tileRows(comptime t: Type, w: [*]const u8, row_bytes: usize, cols: usize, lo:
                             xs[k] = @ptrCast(@alignCast(act + (i + k) * act_stride));
                             outs[k] = out + (i + k) * out_stride + r;
                         }
-                        tileK4(4, true, tiles, xs, outs);
+                        tileK4(4, true, tiles, if (i == 0) next else null, xs, outs);
                         i += 4;
                     } else {
-                        tileK4(1, false, tiles, .{@ptrCast(@alignCast(act + i * act_stride))}, .{out + i * out_stride + r});
+                        tileK4(1, false, tiles, if (i == 0) next else null, .{@ptrCast(@alignCast(act + i * act_stride))}, .{out + i * out_stride + r});
                         i += 1;
                     }
                 }
@@ -851,7 +938,7 @@ fn tileRows(comptime t: Type, w: [*]const u8, row_bytes: usize, cols: usize, lo:
                         xs[k] = @ptrCast(@alignCast(act + (i + k) * act_stride));
                         outs[k] = out + (i + k) * out_stride + r;
                     }
-                    tileK6(n, tiles, xs, outs);
+                    tileK6(n, tiles, if (i == 0) next else null, xs, outs);
                 };
             },
             else => unreachable,
@@ -870,10 +957,8 @@ pub fn matmulRows(comptime t: Type, w: [*]const u8, row_bytes: usize, cols: usiz
         else => false,
     };
     var r0 = lo;
-    if (comptime simd.has_avx512bw and (t == .q4_0 or t == .q5_0 or t == .q4_k or t == .q6_k)) {
-        // Q6_K: the tile has llama.cpp's `tiled` order (batches of 8 or more), and its
-        // larger repack pays from about 16 tokens.
-        if (n_tok >= (if (t == .q6_k) 16 else tile_min_tokens) and tileFits(t, cols)) {
+    if (comptime simd.has_avx512bw and (t == .q8_0 or t == .q4_0 or t == .q5_0 or t == .q4_k or t == .q6_k)) {
+        if (n_tok >= tileMinTokens(t) and tileFits(t, cols)) {
             const end = lo + (hi - lo) / tile_rows * tile_rows;
             tileRows(t, w, row_bytes, cols, lo, end, act, act_stride, n_tok, out, out_stride);
             r0 = end;
