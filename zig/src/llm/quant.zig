@@ -245,33 +245,35 @@ pub fn quantizeQ8_0(x: []const f32, out: []BlockQ8_0) void {
     }
 }
 
+/// ggml's `quantize_row_q8_K_ref`, 16 elements at a time: the same product and rounding
+/// per element; the scale comes from the first element of the largest magnitude.
 pub fn quantizeQ8K(x: []const f32, out: []BlockQ8K) void {
     std.debug.assert(x.len == out.len * 256);
+    const V = @Vector(16, f32);
+    const VI = @Vector(16, i32);
     for (out, 0..) |*b, i| {
         const xs = x[i * 256 ..][0..256];
-        var amax: f32 = 0;
-        var max: f32 = 0;
-        for (xs) |v| {
-            if (@abs(v) > amax) {
-                amax = @abs(v);
-                max = v;
-            }
-        }
-        if (amax == 0) {
+        var vmax: V = @splat(0);
+        for (0..16) |c| vmax = @max(vmax, @abs(@as(V, xs[c * 16 ..][0..16].*)));
+        const amax = @reduce(.Max, vmax);
+        if (!(amax > 0)) {
             b.d = 0;
             @memset(&b.qs, 0);
             @memset(&b.bsums, 0);
             continue;
         }
+        var max: f32 = 0;
+        for (xs) |v| if (@abs(v) == amax) {
+            max = v;
+            break;
+        };
         const iscale = -127.0 / max;
-        for (xs, &b.qs) |v, *q| {
-            const r: i32 = @intFromFloat(roundEven(iscale * v));
-            q.* = @intCast(@min(127, r));
-        }
-        for (0..16) |j| {
-            var s: i32 = 0;
-            for (b.qs[j * 16 ..][0..16]) |q| s += q;
-            b.bsums[j] = @intCast(s);
+        const isv: V = @splat(iscale);
+        for (0..16) |c| {
+            const r: VI = @intFromFloat(roundEven(isv * @as(V, xs[c * 16 ..][0..16].*)));
+            const q = @min(r, @as(VI, @splat(127)));
+            b.qs[c * 16 ..][0..16].* = @as(@Vector(16, i8), @intCast(q));
+            b.bsums[c] = @intCast(@reduce(.Add, q));
         }
         b.d = 1.0 / iscale;
     }
@@ -569,6 +571,381 @@ pub fn dotRows(comptime t: Type, comptime n: usize, w: []const u8, act: [*]align
     }
 }
 
+// ---------------------------------------------------------------- 16-row prompt tiles
+//
+// A prompt batch on AVX-512 runs 16 weight rows at a time with one row per 32-bit lane
+// of a 512-bit register: the rows are repacked on the stack (every four neighbouring
+// quants of the 16 rows side by side), and each four activation quants are broadcast to
+// all lanes. The integer sums come out per row, so the float steps run on 16 rows at
+// once — the same float steps, on the same integers, as the one-row kernels above
+// (ggml's lanes for Q4_0/Q5_0, its repacked q4_K_8x8 gemm/gemv for Q4_K), and each
+// row's result is bit-identical to theirs.
+
+const tile_rows = 16;
+/// Batches smaller than this keep the one-row kernels (the repack would not pay; Q6_K's
+/// tile also has llama.cpp's `tiled` order, which holds from 8 tokens).
+fn tileMinTokens(t: Type) usize {
+    return switch (t) {
+        .q8_0, .q6_k => 16,
+        else => 4,
+    };
+}
+/// Stack room for one 16-row repack; wider matrices take the one-row kernels.
+const tile_bytes = 48 << 10;
+
+const U8x64 = simd.U8x64;
+const I8x64 = simd.I8x64;
+const I16x32 = simd.I16x32;
+const I32x16 = simd.I32x16;
+const F32x16 = simd.F32x16;
+
+/// One Q4_0/Q5_0 block of 16 rows: `w[l]` holds quants 4l..4l+3 (+16, so unsigned) of
+/// every row, `d` the rows' scales.
+const Tile32 = extern struct { w: [8][64]u8, d: [16]f32 };
+
+/// One Q4_K super-block of 16 rows: `q[j][s]` the packed nibbles `qs[32j + 4s ..][0..4]`
+/// of every row (low nibbles: elements 64j + 4s.., high: 64j + 32 + 4s..), `sc[g]` each
+/// row's scale of 32-element group g twice (a `maddwd` pair), `mn[j]` the minimums of
+/// groups 2j and 2j + 1, `d`/`dmin` the rows' super-block scales.
+const TileK4 = extern struct { q: [4][8][64]u8, sc: [8][32]i16, mn: [4][32]i16, d: [16]f32, dmin: [16]f32 };
+
+/// One Q6_K super-block of 16 rows: `q[s]` the 6-bit quants 4s..4s+3 (unsigned) of every
+/// row, `sc[c]` each row's scale of 16-element group c twice, `sp[p]` the scales of groups
+/// 2p and 2p + 1 (for the offset 32), `d` the rows' super-block scales.
+const TileK6 = extern struct { q: [64][64]u8, sc: [16][32]i16, sp: [8][32]i16, d: [16]f32 };
+
+/// One Q8_0 block of 16 rows: `w[l]` |quants| 4l..4l+3 of every row, `neg[l]` their signs
+/// (bit 4r + k: row r's quant 4l + k is negative), `d` the rows' scales.
+const Tile8 = extern struct { w: [8][64]u8, neg: [8]u64, d: [16]f32 };
+
+fn tileFits(comptime t: Type, cols: usize) bool {
+    return switch (t) {
+        .q8_0 => cols / 32 * @sizeOf(Tile8) <= tile_bytes,
+        .q4_0, .q5_0 => cols / 32 * @sizeOf(Tile32) <= tile_bytes,
+        .q4_k => cols / 256 * @sizeOf(TileK4) <= tile_bytes,
+        .q6_k => cols / 256 * @sizeOf(TileK6) <= tile_bytes,
+        else => false,
+    };
+}
+
+/// The next 16 rows' bytes, prefetched piece by piece while the first tokens of a group
+/// run (the repack would otherwise wait for them: the layers' weights do not fit L3).
+const NextRows = ?struct { p: [*]const u8, len: usize };
+
+inline fn prefetchPart(next: NextRows, i: usize, nb: usize) void {
+    const f = next orelse return;
+    var at = std.mem.alignBackward(usize, i * f.len / nb, 64);
+    const end = (i + 1) * f.len / nb;
+    while (at < end) : (at += 64) @prefetch(f.p + at, .{});
+}
+
+inline fn bcast4(p: *const [4]i8) I8x64 {
+    const v: u32 = @bitCast(p.*);
+    return @bitCast(@as(@Vector(16, u32), @splat(v)));
+}
+
+noinline fn repack32(comptime B: type, comptime unpack: anytype, w: [*]const u8, row_bytes: usize, nb: usize, tiles: []Tile32) void {
+    for (0..tile_rows) |r| {
+        const blocks = asBlocks(B, (w + r * row_bytes)[0..row_bytes], nb);
+        for (blocks, tiles) |*b, *g| {
+            const u: [32]u8 = @as(U8x32, @bitCast(unpack(b))) +% @as(U8x32, @splat(16));
+            const dst: [*]u8 = @ptrCast(&g.w);
+            for (0..8) |l| @memcpy(dst[l * 64 + r * 4 ..][0..4], u[l * 4 ..][0..4]);
+            g.d[r] = scaleF16(b.d);
+        }
+    }
+}
+
+/// `n` tokens against one repacked group of 16 Q4_0/Q5_0 rows. The quants are the
+/// weight's + 16, so 16 × the activation's four-quant sums (kept with the prepared row)
+/// come off each lane: the same integer as ggml's |w| · (x · sign w).
+inline fn tile32(comptime n: usize, tiles: []const Tile32, next: NextRows, xs: [n][*]const BlockQ8_0, ds: [n][*]const f32, cs: [n][*]align(4) const [8]i32, out: [n][*]f32) void {
+    var acc: [n][8]F32x16 = @splat(@splat(@splat(0)));
+    for (tiles, 0..) |*g, i| {
+        prefetchPart(next, i, tiles.len);
+        const dw: F32x16 = g.d;
+        var sc: [n]F32x16 = undefined;
+        inline for (0..n) |k| sc[k] = dw * @as(F32x16, @splat(ds[k][i]));
+        inline for (0..8) |l| {
+            const wl: U8x64 = g.w[l];
+            inline for (0..n) |k| {
+                const p = simd.maddwd32(simd.maddubs64(wl, bcast4(xs[k][i].qs[4 * l ..][0..4])), @splat(1)) - @as(I32x16, @splat(cs[k][i][l]));
+                acc[k][l] = @mulAdd(F32x16, sc[k], @floatFromInt(p), acc[k][l]);
+            }
+        }
+    }
+    inline for (0..n) |k| {
+        const a = acc[k];
+        out[k][0..16].* = ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+    }
+}
+
+noinline fn repack8(w: [*]const u8, row_bytes: usize, nb: usize, tiles: []Tile8) void {
+    for (0..tile_rows) |r| {
+        const blocks = asBlocks(BlockQ8_0, (w + r * row_bytes)[0..row_bytes], nb);
+        for (blocks, tiles) |*b, *g| {
+            const q: I8x32 = b.qs;
+            const u: [32]u8 = @abs(q);
+            const dst: [*]u8 = @ptrCast(&g.w);
+            for (0..8) |l| @memcpy(dst[l * 64 + r * 4 ..][0..4], u[l * 4 ..][0..4]);
+            const neg: u32 = @bitCast(q < @as(I8x32, @splat(0)));
+            for (0..8) |l| {
+                const bits: u64 = (neg >> @intCast(4 * l)) & 0xf;
+                g.neg[l] = (g.neg[l] & ~(@as(u64, 0xf) << @intCast(4 * r))) | (bits << @intCast(4 * r));
+            }
+            g.d[r] = scaleF16(b.d);
+        }
+    }
+}
+
+/// `n` tokens against one repacked group of 16 Q8_0 rows: |w| · (x · sign w), as ggml.
+inline fn tile8(comptime n: usize, tiles: []const Tile8, next: NextRows, xs: [n][*]const BlockQ8_0, ds: [n][*]const f32, out: [n][*]f32) void {
+    var acc: [n][8]F32x16 = @splat(@splat(@splat(0)));
+    for (tiles, 0..) |*g, i| {
+        prefetchPart(next, i, tiles.len);
+        const dw: F32x16 = g.d;
+        var sc: [n]F32x16 = undefined;
+        inline for (0..n) |k| sc[k] = dw * @as(F32x16, @splat(ds[k][i]));
+        inline for (0..8) |l| {
+            const wl: U8x64 = g.w[l];
+            const neg: @Vector(64, bool) = @bitCast(g.neg[l]);
+            inline for (0..n) |k| {
+                const y = bcast4(xs[k][i].qs[4 * l ..][0..4]);
+                const ys = @select(i8, neg, @as(I8x64, @splat(0)) -% y, y);
+                const p = simd.maddwd32(simd.maddubs64(wl, ys), @splat(1));
+                acc[k][l] = @mulAdd(F32x16, sc[k], @floatFromInt(p), acc[k][l]);
+            }
+        }
+    }
+    inline for (0..n) |k| {
+        const a = acc[k];
+        out[k][0..16].* = ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+    }
+}
+
+noinline fn repackK4(w: [*]const u8, row_bytes: usize, nb: usize, tiles: []TileK4) void {
+    for (0..tile_rows) |r| {
+        const blocks = asBlocks(BlockQ4K, (w + r * row_bytes)[0..row_bytes], nb);
+        for (blocks, tiles) |*b, *g| {
+            const src: [*]const u8 = &b.qs;
+            const dst: [*]u8 = @ptrCast(&g.q);
+            for (0..32) |k| @memcpy(dst[k * 64 + r * 4 ..][0..4], src[k * 4 ..][0..4]);
+            const sc: [*]u16 = @ptrCast(&g.sc);
+            const mn: [*]u16 = @ptrCast(&g.mn);
+            for (0..8) |j| {
+                const sv, const mv = scaleMinK4(j, &b.scales);
+                sc[j * 32 + 2 * r] = sv;
+                sc[j * 32 + 2 * r + 1] = sv;
+                mn[(j / 2) * 32 + 2 * r + j % 2] = mv;
+            }
+            g.d[r] = scaleF16(b.d);
+            g.dmin[r] = scaleF16(b.dmin);
+        }
+    }
+}
+
+/// `n` tokens against one repacked group of 16 Q4_K rows. `gemm`: a multiply-add every
+/// 64 elements (ggml's q4_K_8x8 gemm, tokens in fours); else one per super-block (its gemv).
+inline fn tileK4(comptime n: usize, comptime gemm: bool, tiles: []const TileK4, next: NextRows, xs: [n][*]const BlockQ8K, out: [n][*]f32) void {
+    var acc: [n]F32x16 = @splat(@splat(0));
+    var acc_m: [n]F32x16 = @splat(@splat(0));
+    const m4: U8x64 = @splat(0xf);
+    for (tiles, 0..) |*g, i| {
+        prefetchPart(next, i, tiles.len);
+        var isum_sb: [n]I32x16 = @splat(@splat(0));
+        var imin_sb: [n]I32x16 = @splat(@splat(0));
+        inline for (0..4) |j| {
+            var a_lo: [n]I16x32 = @splat(@splat(0));
+            var a_hi: [n]I16x32 = @splat(@splat(0));
+            inline for (0..8) |s| {
+                const p: U8x64 = g.q[j][s];
+                const lo = p & m4;
+                const hi = p >> @splat(4);
+                inline for (0..n) |k| {
+                    const y = &xs[k][i];
+                    a_lo[k] +%= simd.maddubs64(lo, bcast4(y.qs[64 * j + 4 * s ..][0..4]));
+                    a_hi[k] +%= simd.maddubs64(hi, bcast4(y.qs[64 * j + 32 + 4 * s ..][0..4]));
+                }
+            }
+            inline for (0..n) |k| {
+                const y = &xs[k][i];
+                const isum = simd.maddwd32(a_lo[k], g.sc[2 * j]) + simd.maddwd32(a_hi[k], g.sc[2 * j + 1]);
+                const pairs: [2]i16 = .{ y.bsums[4 * j] + y.bsums[4 * j + 1], y.bsums[4 * j + 2] + y.bsums[4 * j + 3] };
+                const pv: I16x32 = @bitCast(@as(@Vector(16, u32), @splat(@as(u32, @bitCast(pairs)))));
+                const imin = simd.maddwd32(g.mn[j], pv);
+                if (gemm) {
+                    const dy: F32x16 = @splat(y.d);
+                    acc[k] = @mulAdd(F32x16, @floatFromInt(isum), @as(F32x16, g.d) * dy, acc[k]);
+                    acc_m[k] = @mulAdd(F32x16, @floatFromInt(imin), @as(F32x16, g.dmin) * dy, acc_m[k]);
+                } else {
+                    isum_sb[k] += isum;
+                    imin_sb[k] += imin;
+                }
+            }
+        }
+        if (!gemm) inline for (0..n) |k| {
+            const dy: F32x16 = @splat(xs[k][i].d);
+            acc[k] = @mulAdd(F32x16, @floatFromInt(isum_sb[k]), @as(F32x16, g.d) * dy, acc[k]);
+            acc_m[k] = @mulAdd(F32x16, @floatFromInt(imin_sb[k]), @as(F32x16, g.dmin) * dy, acc_m[k]);
+        };
+    }
+    inline for (0..n) |k| out[k][0..16].* = acc[k] - acc_m[k];
+}
+
+noinline fn repackK6(w: [*]const u8, row_bytes: usize, nb: usize, tiles: []TileK6) void {
+    for (0..tile_rows) |r| {
+        const blocks = asBlocks(BlockQ6K, (w + r * row_bytes)[0..row_bytes], nb);
+        for (blocks, tiles) |*b, *g| {
+            const m4: U8x32 = @splat(0xf);
+            const m3: U8x32 = @splat(3);
+            const dst: *[64][16]u32 = @ptrCast(&g.q);
+            inline for (0..2) |h| {
+                const ql0: U8x32 = b.ql[h * 64 ..][0..32].*;
+                const ql1: U8x32 = b.ql[h * 64 + 32 ..][0..32].*;
+                const qh: U8x32 = b.qh[h * 32 ..][0..32].*;
+                const v = [4]U8x32{
+                    (ql0 & m4) | ((qh & m3) << @splat(4)),
+                    (ql1 & m4) | (((qh >> @splat(2)) & m3) << @splat(4)),
+                    (ql0 >> @splat(4)) | (((qh >> @splat(4)) & m3) << @splat(4)),
+                    (ql1 >> @splat(4)) | ((qh >> @splat(6)) << @splat(4)),
+                };
+                inline for (0..4) |c| {
+                    const words: [8]u32 = @bitCast(v[c]);
+                    inline for (0..8) |l| dst[(4 * h + c) * 8 + l][r] = words[l];
+                }
+            }
+            for (0..16) |c| {
+                g.sc[c][2 * r] = b.scales[c];
+                g.sc[c][2 * r + 1] = b.scales[c];
+                g.sp[c / 2][2 * r + c % 2] = b.scales[c];
+            }
+            g.d[r] = scaleF16(b.d);
+        }
+    }
+}
+
+/// `n` tokens against one repacked group of 16 Q6_K rows, in the order of ggml's `tiled`
+/// kernel (batches of 8 or more): per super-block (Σint × d_w), then a multiply-add with
+/// d_x. Two `maddubs` results fit an i16 (2 × 2 × 63 × 127 < 2^15).
+inline fn tileK6(comptime n: usize, tiles: []const TileK6, next: NextRows, xs: [n][*]const BlockQ8K, out: [n][*]f32) void {
+    var acc: [n]F32x16 = @splat(@splat(0));
+    for (tiles, 0..) |*g, i| {
+        prefetchPart(next, i, tiles.len);
+        var isum: [n]I32x16 = @splat(@splat(0));
+        for (0..16) |c| {
+            inline for (0..2) |h| {
+                const s = 4 * c + 2 * h;
+                const w0: U8x64 = g.q[s];
+                const w1: U8x64 = g.q[s + 1];
+                inline for (0..n) |k| {
+                    const y = &xs[k][i];
+                    const a = simd.maddubs64(w0, bcast4(y.qs[4 * s ..][0..4])) +% simd.maddubs64(w1, bcast4(y.qs[4 * s + 4 ..][0..4]));
+                    isum[k] += simd.maddwd32(a, g.sc[c]);
+                }
+            }
+        }
+        inline for (0..n) |k| {
+            const y = &xs[k][i];
+            var off: I32x16 = @splat(0);
+            inline for (0..8) |p| {
+                const pair: [2]i16 = .{ y.bsums[2 * p], y.bsums[2 * p + 1] };
+                off += simd.maddwd32(g.sp[p], @bitCast(@as(@Vector(16, u32), @splat(@as(u32, @bitCast(pair))))));
+            }
+            const sumi = isum[k] - (off << @splat(5));
+            acc[k] = @mulAdd(F32x16, @as(F32x16, @floatFromInt(sumi)) * @as(F32x16, g.d), @splat(y.d), acc[k]);
+        }
+    }
+    inline for (0..n) |k| out[k][0..16].* = acc[k];
+}
+
+/// Rows `lo..hi` (a multiple of 16) through the 16-row tiles, every token.
+fn tileRows(comptime t: Type, w: [*]const u8, row_bytes: usize, cols: usize, lo: usize, hi: usize, act: [*]align(64) const u8, act_stride: usize, n_tok: usize, out: [*]f32, out_stride: usize) void {
+    var buf: [tile_bytes]u8 align(64) = undefined;
+    var r = lo;
+    while (r < hi) : (r += tile_rows) {
+        const wr = w + r * row_bytes;
+        const next: NextRows = if (r + tile_rows < hi) .{ .p = wr + tile_rows * row_bytes, .len = tile_rows * row_bytes } else null;
+        switch (t) {
+            .q4_0, .q5_0 => {
+                const nb = cols / 32;
+                const tiles = @as([*]Tile32, @ptrCast(&buf))[0..nb];
+                if (t == .q4_0) repack32(BlockQ4_0, signed4_0, wr, row_bytes, nb, tiles) else repack32(BlockQ5_0, signed5_0, wr, row_bytes, nb, tiles);
+                var i: usize = 0;
+                inline for (.{ 2, 1 }) |n| while (i + n <= n_tok) : (i += n) {
+                    var xs: [n][*]const BlockQ8_0 = undefined;
+                    var ds: [n][*]const f32 = undefined;
+                    var cs: [n][*]align(4) const [8]i32 = undefined;
+                    var outs: [n][*]f32 = undefined;
+                    inline for (0..n) |k| {
+                        const a = act + (i + k) * act_stride;
+                        xs[k] = @ptrCast(a);
+                        ds[k] = @ptrCast(@alignCast(a + q8Scales(nb)));
+                        cs[k] = @ptrCast(@alignCast(a + q8Sums(nb)));
+                        outs[k] = out + (i + k) * out_stride + r;
+                    }
+                    tile32(n, tiles, if (i == 0) next else null, xs, ds, cs, outs);
+                };
+            },
+            .q8_0 => {
+                const nb = cols / 32;
+                const tiles = @as([*]Tile8, @ptrCast(&buf))[0..nb];
+                repack8(wr, row_bytes, nb, tiles);
+                var i: usize = 0;
+                inline for (.{ 2, 1 }) |n| while (i + n <= n_tok) : (i += n) {
+                    var xs: [n][*]const BlockQ8_0 = undefined;
+                    var ds: [n][*]const f32 = undefined;
+                    var outs: [n][*]f32 = undefined;
+                    inline for (0..n) |k| {
+                        const a = act + (i + k) * act_stride;
+                        xs[k] = @ptrCast(a);
+                        ds[k] = @ptrCast(@alignCast(a + q8Scales(nb)));
+                        outs[k] = out + (i + k) * out_stride + r;
+                    }
+                    tile8(n, tiles, if (i == 0) next else null, xs, ds, outs);
+                };
+            },
+            .q4_k => {
+                const nb = cols / 256;
+                const tiles = @as([*]TileK4, @ptrCast(&buf))[0..nb];
+                repackK4(wr, row_bytes, nb, tiles);
+                const n_gemm = n_tok - n_tok % 4;
+                var i: usize = 0;
+                while (i < n_tok) {
+                    if (i < n_gemm) {
+                        var xs: [4][*]const BlockQ8K = undefined;
+                        var outs: [4][*]f32 = undefined;
+                        inline for (0..4) |k| {
+                            xs[k] = @ptrCast(@alignCast(act + (i + k) * act_stride));
+                            outs[k] = out + (i + k) * out_stride + r;
+                        }
+                        tileK4(4, true, tiles, if (i == 0) next else null, xs, outs);
+                        i += 4;
+                    } else {
+                        tileK4(1, false, tiles, if (i == 0) next else null, .{@ptrCast(@alignCast(act + i * act_stride))}, .{out + i * out_stride + r});
+                        i += 1;
+                    }
+                }
+            },
+            .q6_k => {
+                const nb = cols / 256;
+                const tiles = @as([*]TileK6, @ptrCast(&buf))[0..nb];
+                repackK6(wr, row_bytes, nb, tiles);
+                var i: usize = 0;
+                inline for (.{ 4, 1 }) |n| while (i + n <= n_tok) : (i += n) {
+                    var xs: [n][*]const BlockQ8K = undefined;
+                    var outs: [n][*]f32 = undefined;
+                    inline for (0..n) |k| {
+                        xs[k] = @ptrCast(@alignCast(act + (i + k) * act_stride));
+                        outs[k] = out + (i + k) * out_stride + r;
+                    }
+                    tileK6(n, tiles, if (i == 0) next else null, xs, outs);
+                };
+            },
+            else => unreachable,
+        }
+    }
+}
+
 /// Rows `lo..hi` of a weight matrix (`w`, `row_bytes` per row) times `n_tok` prepared
 /// activation rows (`act_stride` apart): `out[tok * out_stride + row]`. Every (row,
 /// token) product takes the exact steps of `dot`; only the order of the work changes.
@@ -579,8 +956,15 @@ pub fn matmulRows(comptime t: Type, w: [*]const u8, row_bytes: usize, cols: usiz
         .q8_0, .q4_0, .q5_0, .q4_k, .q6_k => true,
         else => false,
     };
-    const chunk = @max(4, (16 << 10) / row_bytes);
     var r0 = lo;
+    if (comptime simd.has_avx512bw and (t == .q8_0 or t == .q4_0 or t == .q5_0 or t == .q4_k or t == .q6_k)) {
+        if (n_tok >= tileMinTokens(t) and tileFits(t, cols)) {
+            const end = lo + (hi - lo) / tile_rows * tile_rows;
+            tileRows(t, w, row_bytes, cols, lo, end, act, act_stride, n_tok, out, out_stride);
+            r0 = end;
+        }
+    }
+    const chunk = @max(4, (16 << 10) / row_bytes);
     while (r0 < hi) : (r0 += chunk) {
         const r1 = @min(hi, r0 + chunk);
         var i: usize = 0;
@@ -691,7 +1075,7 @@ pub fn actKind(t: Type) ActKind {
 pub fn actRowBytes(kind: ActKind, n: usize) usize {
     return switch (kind) {
         .f32, .f16, .bf16 => n * 4,
-        .q8_0 => q8Scales(n / 32) + n / 32 * 4,
+        .q8_0 => q8Sums(n / 32) + n / 32 * 32,
         .q8_k => n / 256 * @sizeOf(BlockQ8K),
     };
 }
@@ -700,6 +1084,12 @@ pub fn actRowBytes(kind: ActKind, n: usize) usize {
 /// the prompt's kernels need not convert them for every weight row.
 fn q8Scales(nb: usize) usize {
     return std.mem.alignForward(usize, nb * @sizeOf(BlockQ8_0), 4);
+}
+
+/// Where a prepared Q8_0 row keeps, per block, 16 × the sum of each four neighbouring
+/// quants (8 i32): the offset the 16-row prompt tiles take off (see `tile32`).
+fn q8Sums(nb: usize) usize {
+    return q8Scales(nb) + nb * 4;
 }
 
 /// Converts one activation row for a dot product with weights of kind `kind`.
@@ -718,6 +1108,10 @@ pub fn prepare(kind: ActKind, x: []const f32, out: []align(4) u8) void {
             quantizeQ8_0(x, blocks);
             const scales: [*]f32 = @ptrCast(@alignCast(out.ptr + q8Scales(nb)));
             for (blocks, scales[0..nb]) |b, *d| d.* = f16ToF32(b.d);
+            const sums: [*]align(4) [8]i32 = @ptrCast(@alignCast(out.ptr + q8Sums(nb)));
+            for (blocks, sums[0..nb]) |b, *s| {
+                s.* = simd.dpbusd(@splat(0), @splat(1), b.qs) << @splat(4);
+            }
         },
         .q8_k => quantizeQ8K(x, @as([*]BlockQ8K, @ptrCast(out.ptr))[0 .. x.len / 256]),
     }
@@ -847,5 +1241,60 @@ test "quantised dot products equal the dot of dequantised weights with dequantis
             std.debug.print("type {s}: got {d} want {d}\n", .{ @tagName(t), got, ref });
             return e;
         };
+    }
+}
+
+test "matmulRows equals the one-row kernels for every batch shape (16-row tiles included)" {
+    const cols = 512;
+    const rows = 37; // two 16-row tiles and 5 rows for the one-row kernels
+    const max_tok = 17;
+    const gpa = std.testing.allocator;
+    var prng = std.Random.DefaultPrng.init(99);
+    const random = prng.random();
+    const stride = cols * 4;
+    const act = try gpa.alignedAlloc(u8, .@"64", stride * max_tok);
+    defer gpa.free(act);
+    var x: [cols]f32 = undefined;
+    for (0..max_tok) |i| {
+        for (&x) |*v| v.* = random.floatNorm(f32) * (1 + @as(f32, @floatFromInt(i)));
+        prepare(.q8_0, &x, @alignCast(act[i * stride ..]));
+    }
+    const act_k = try gpa.alignedAlloc(u8, .@"64", stride * max_tok);
+    defer gpa.free(act_k);
+    for (0..max_tok) |i| {
+        for (&x) |*v| v.* = random.floatNorm(f32);
+        prepare(.q8_k, &x, @alignCast(act_k[i * stride ..]));
+    }
+    const w = try gpa.alloc(u8, rows * cols * 2);
+    defer gpa.free(w);
+    var out: [max_tok * rows]f32 = undefined;
+    inline for (.{ Type.q4_0, Type.q5_0, Type.q8_0, Type.q4_k, Type.q6_k }) |t| {
+        const rb = rowBytes(t, cols);
+        for (0..rows) |r| randomBlocks(t, cols, random, w[r * rb ..][0..rb]);
+        const a = if (actKind(t) == .q8_k) act_k else act;
+        for ([_]usize{ 1, 2, 3, 4, 5, 8, 9, 16, 17 }) |n| {
+            @memset(&out, std.math.nan(f32));
+            matmulRows(t, w.ptr, rb, cols, 0, rows, a.ptr, stride, n, &out, rows);
+            for (0..n) |i| for (0..rows) |r| {
+                const row = w[r * rb ..][0..rb];
+                const ai: [*]align(4) const u8 = @alignCast(a[i * stride ..].ptr);
+                var want = dot(t, row, ai[0..stride], cols);
+                if (t == .q4_k and i < n - n % 4) {
+                    // a batch's tokens in fours take ggml's gemm order
+                    var four: [4]f32 = undefined;
+                    _ = dotRows(t, 4, row, ai, 0, cols, &four);
+                    want = four[0];
+                }
+                if (t == .q6_k and n >= 8) {
+                    var one: [1]f32 = undefined;
+                    dotQ6KNOrder(1, true, row, .{@ptrCast(ai)}, cols / 256, &one);
+                    want = one[0];
+                }
+                std.testing.expectEqual(@as(u32, @bitCast(want)), @as(u32, @bitCast(out[i * rows + r]))) catch |e| {
+                    std.debug.print("{s}: batch {d}, token {d}, row {d}: {e} want {e}\n", .{ @tagName(t), n, i, r, out[i * rows + r], want });
+                    return e;
+                };
+            };
+        }
     }
 }

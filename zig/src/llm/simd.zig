@@ -14,6 +14,8 @@ fn x86Has(comptime f: std.Target.x86.Feature) bool {
 }
 
 pub const has_avx2 = x86Has(.avx2);
+/// 512-bit byte/word instructions (the prompt kernels' 16-row tiles).
+pub const has_avx512bw = x86Has(.avx512bw);
 /// 256-bit `vpdpbusd`: AVX-512 VNNI with VL, or AVX-VNNI.
 pub const has_vnni = (x86Has(.avx512vnni) and x86Has(.avx512vl)) or x86Has(.avxvnni);
 
@@ -24,7 +26,15 @@ pub const I32x8 = @Vector(8, i32);
 pub const F32x8 = @Vector(8, f32);
 pub const F32x4 = @Vector(4, f32);
 
+pub const U8x64 = @Vector(64, u8);
+pub const I8x64 = @Vector(64, i8);
+pub const I16x32 = @Vector(32, i16);
+pub const I32x16 = @Vector(16, i32);
+pub const F32x16 = @Vector(16, f32);
+
 extern fn @"llvm.x86.avx2.pmadd.ub.sw"(U8x32, I8x32) I16x16;
+extern fn @"llvm.x86.avx512.pmaddubs.w.512"(U8x64, I8x64) I16x32;
+extern fn @"llvm.x86.avx512.pmaddw.d.512"(I16x32, I16x32) I32x16;
 extern fn @"llvm.x86.avx2.pmadd.wd"(I16x16, I16x16) I32x8;
 extern fn @"llvm.x86.avx2.psign.b"(I8x32, I8x32) I8x32;
 extern fn @"llvm.x86.avx512.vpdpbusd.256"(I32x8, U8x32, I8x32) I32x8;
@@ -42,6 +52,20 @@ pub inline fn maddwd(a: I16x16, b: I16x16) I32x8 {
     if (has_avx2) return @"llvm.x86.avx2.pmadd.wd"(a, b);
     const p: @Vector(16, i32) = @as(@Vector(16, i32), a) * @as(@Vector(16, i32), b);
     return pairs(i32, 16, p);
+}
+
+/// `maddubs` on 64 bytes: 32 lanes.
+pub inline fn maddubs64(a: U8x64, b: I8x64) I16x32 {
+    if (has_avx512bw) return @"llvm.x86.avx512.pmaddubs.w.512"(a, b);
+    const p: @Vector(64, i32) = @as(@Vector(64, i32), a) * @as(@Vector(64, i32), b);
+    return @intCast(@shuffle(i32, p, undefined, even32) + @shuffle(i32, p, undefined, odd32));
+}
+
+/// `maddwd` on 32 words: 16 lanes.
+pub inline fn maddwd32(a: I16x32, b: I16x32) I32x16 {
+    if (has_avx512bw) return @"llvm.x86.avx512.pmaddw.d.512"(a, b);
+    const p: @Vector(32, i32) = @as(@Vector(32, i32), a) * @as(@Vector(32, i32), b);
+    return @shuffle(i32, p, undefined, even16) + @shuffle(i32, p, undefined, odd16);
 }
 
 /// Sums of each four products of unsigned `a` and signed `b` added to `acc`: 8 lanes.
@@ -76,6 +100,8 @@ const even8 = pairIndex(8, 0);
 const odd8 = pairIndex(8, 1);
 const even16 = pairIndex(16, 0);
 const odd16 = pairIndex(16, 1);
+const even32 = pairIndex(32, 0);
+const odd32 = pairIndex(32, 1);
 
 inline fn pairs(comptime T: type, comptime n: usize, v: @Vector(n, T)) @Vector(n / 2, T) {
     const ev = if (n == 32) even16 else even8;
