@@ -9,6 +9,7 @@
 const std = @import("std");
 const builtin = @import("builtin");
 const quant = @import("quant.zig");
+const matmul_f32 = @import("matmul_f32.zig");
 const pool_mod = @import("pool.zig");
 const model_mod = @import("model.zig");
 const Model = model_mod.Model;
@@ -132,9 +133,7 @@ pub const Context = struct {
             c.matmuls(&.{ &layer.gate, &layer.up }, &.{ c.hb, c.hb2 }, c.xb, n);
             const ff = c.hb[0 .. n * hp.n_ff];
             switch (m.arch) {
-                .llama => for (ff, c.hb2[0 .. n * hp.n_ff]) |*g, u| {
-                    g.* = g.* / (1 + @exp(-g.*)) * u;
-                },
+                .llama => for (0..n) |t| swiglu(c.hb[t * hp.n_ff ..][0..hp.n_ff], c.hb2[t * hp.n_ff ..][0..hp.n_ff]),
                 .gemma3 => {
                     const table = m.gelu[0 .. 1 << 16];
                     for (ff, c.hb2[0 .. n * hp.n_ff]) |*g, u| g.* = geluLookup(table, g.*) * u;
@@ -264,6 +263,7 @@ const MatmulJob = struct {
     }
 
     fn rowsOf(comptime t: quant.Type, w: *const Weight, out: [*]f32, job: *const MatmulJob, lo: usize, hi: usize) void {
+        if (t == .f32) return matmul_f32.matmulRows(w.data.ptr, w.row_bytes, w.cols, lo, hi, job.act.ptr, job.act_stride, job.n_tok, out, w.rows);
         quant.matmulRows(t, w.data.ptr, w.row_bytes, w.cols, lo, hi, job.act.ptr, job.act_stride, job.n_tok, out, w.rows);
     }
 };
@@ -331,13 +331,23 @@ const AttentionJob = struct {
         }
         const out = c.att[t * hp.qDim() + h * hd ..][0..hd];
         const zero: F = @splat(0);
+        const all: @Vector(lanes, bool) = @splat(true);
+        const live_first = cellMask(tile0, first, pos);
+        const live_last = cellMask(tile1 - 1, first, pos);
         for (0..hd) |d| {
+            // Cache cells outside the window may hold anything: zeros go in their place.
             var acc: [4]F = @splat(zero);
             for (tile0..tile1) |tile| {
                 const raw = c.v_cache[base + tile * tile_len + d * lanes ..][0..lanes];
-                const v = @select(f32, cellMask(tile, first, pos), halfToVec(raw), zero);
-                const g = if (batched) 0 else tile % 4;
-                acc[g] = @mulAdd(F, v, scores[tile * lanes ..][0..lanes].*, acc[g]);
+                const live = if (tile == tile0) live_first else if (tile + 1 == tile1) live_last else all;
+                const v = @select(f32, live, halfToVec(raw), zero);
+                const p: F = scores[tile * lanes ..][0..lanes].*;
+                if (batched) {
+                    acc[0] = @mulAdd(F, v, p, acc[0]);
+                } else switch (tile % 4) {
+                    inline 0...3 => |g| acc[g] = @mulAdd(F, v, p, acc[g]),
+                    else => unreachable,
+                }
             }
             out[d] = reduce16(if (batched) acc[0] else (acc[0] + acc[2]) + (acc[1] + acc[3]));
         }
@@ -407,9 +417,10 @@ const F64x8 = @Vector(8, f64);
 
 /// Which cells of tile `tile` lie in `[first, last]`.
 fn cellMask(tile: usize, first: usize, last: usize) @Vector(lanes, bool) {
-    const p = @as(@Vector(lanes, usize), @splat(tile * lanes)) + std.simd.iota(usize, lanes);
-    const after = p >= @as(@Vector(lanes, usize), @splat(first));
-    return @select(bool, after, p <= @as(@Vector(lanes, usize), @splat(last)), @as(@Vector(lanes, bool), @splat(false)));
+    const U = @Vector(lanes, u32);
+    const p = @as(U, @splat(@intCast(tile * lanes))) + std.simd.iota(u32, lanes);
+    const after = p >= @as(U, @splat(@intCast(first)));
+    return @select(bool, after, p <= @as(U, @splat(@intCast(last))), @as(@Vector(lanes, bool), @splat(false)));
 }
 
 /// `dotHalf(k, q, batched)` of the 16 cells of a tile (`tile[d * 16 + cell]`), each cell
@@ -558,6 +569,18 @@ fn expGgml(x: f32) f32 {
     return std.math.ldexp(j, @as(i32, @intFromFloat(n)));
 }
 
+/// g = silu(g) * u over one token's row, as ggml's `ggml_vec_swiglu_f32`: 16 at a time
+/// with its vector `expf`, the rest with the C library's.
+fn swiglu(g: []f32, u: []const f32) void {
+    var i: usize = 0;
+    while (i + lanes <= g.len) : (i += lanes) {
+        const x: F = g[i..][0..lanes].*;
+        const one: F = @splat(1);
+        g[i..][0..lanes].* = x / (one + expGgmlVec(@as(F, @splat(0)) - x)) * u[i..][0..lanes].*;
+    }
+    for (g[i..], u[i..]) |*x, y| x.* = x.* / (1 + @exp(-x.*)) * y;
+}
+
 fn rmsNorm(out: []f32, x: []const f32, w: []const f32, eps: f32) void {
     var sum: f64 = 0;
     for (x) |v| sum += @as(f64, v * v);
@@ -677,4 +700,8 @@ test "tiled attention sums equal the per-cell ones bit for bit" {
         const got: [lanes]f32 = expGgmlVec(x);
         for (x, got) |v, g| try std.testing.expectEqual(@as(u32, @bitCast(expGgml(v))), @as(u32, @bitCast(g)));
     }
+}
+
+test {
+    _ = matmul_f32;
 }
