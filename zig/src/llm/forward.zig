@@ -294,9 +294,17 @@ const AttentionJob = struct {
     /// `head` for the tiled cache: the same operations on each cell, 16 cells (one tile)
     /// at a time, so every score, probability and output has `head`'s bits.
     fn headTiled(job: *const AttentionJob, scores: []f32, t: usize, h: usize) void {
+        // Common small head sizes get their own copy with the per-dimension loops unrolled.
+        switch (job.c.model.hp.head_dim) {
+            inline 8, 16, 32 => |hd| job.headTiledOf(hd, scores, t, h),
+            else => job.headTiledOf(null, scores, t, h),
+        }
+    }
+
+    fn headTiledOf(job: *const AttentionJob, comptime head_dim: ?usize, scores: []f32, t: usize, h: usize) void {
         const c = job.c;
         const hp = c.model.hp;
-        const hd = hp.head_dim;
+        const hd = head_dim orelse hp.head_dim;
         const kvh = h / (hp.n_head / hp.n_head_kv);
         const pos = job.pos0 + t;
         const first = if (job.window > 0 and pos + 1 > job.window) pos + 1 - job.window else 0;
@@ -334,6 +342,21 @@ const AttentionJob = struct {
         const all: @Vector(lanes, bool) = @splat(true);
         const live_first = cellMask(tile0, first, pos);
         const live_last = cellMask(tile1 - 1, first, pos);
+        if (head_dim) |n_dim| if (batched) {
+            // Every dimension's accumulator in a register, one pass over the tiles.
+            var acc: [n_dim]F = @splat(zero);
+            for (tile0..tile1) |tile| {
+                const live = if (tile == tile0) live_first else if (tile + 1 == tile1) live_last else all;
+                const p: F = scores[tile * lanes ..][0..lanes].*;
+                const vt = c.v_cache[base + tile * tile_len ..][0..tile_len];
+                inline for (0..n_dim) |d| {
+                    const v = @select(f32, live, halfToVec(vt[d * lanes ..][0..lanes]), zero);
+                    acc[d] = @mulAdd(F, v, p, acc[d]);
+                }
+            }
+            inline for (0..n_dim) |d| out[d] = reduce16(acc[d]);
+            return;
+        };
         for (0..hd) |d| {
             // Cache cells outside the window may hold anything: zeros go in their place.
             var acc: [4]F = @splat(zero);
@@ -426,7 +449,7 @@ fn cellMask(tile: usize, first: usize, last: usize) @Vector(lanes, bool) {
 /// `dotHalf(k, q, batched)` of the 16 cells of a tile (`tile[d * 16 + cell]`), each cell
 /// summed in exactly `dotHalf`'s order: lane l of a 16-lane accumulator there is a
 /// vector over cells here, and the horizontal sums become sums of vectors.
-fn tileDots(tile: []const u16, q: []const f32, batched: bool) F {
+inline fn tileDots(tile: []const u16, q: []const f32, batched: bool) F {
     const n = q.len;
     var r: [lanes]F = undefined;
     if (batched and n % lanes == 0) {
