@@ -26,6 +26,27 @@ inline fn reduce16(a: F) f32 {
     return w[0] + w[1];
 }
 
+/// `reduce16` of 16 vectors at once: lane o of the result is `reduce16(v[o])`, the same
+/// additions (each a sum of the same two values) done on whole vectors after shuffles.
+inline fn reduce16x16(v: [16]F) F {
+    const M = @Vector(16, i32);
+    // halves: lanes 0-7 / 8-15 hold t = a[i + 8] + a[i] of outputs 2k / 2k + 1
+    var t: [8]F = undefined;
+    inline for (0..8) |k| t[k] = @shuffle(f32, v[2 * k], v[2 * k + 1], M{ 0, 1, 2, 3, 4, 5, 6, 7, ~@as(i32, 0), ~@as(i32, 1), ~@as(i32, 2), ~@as(i32, 3), ~@as(i32, 4), ~@as(i32, 5), ~@as(i32, 6), ~@as(i32, 7) }) +
+        @shuffle(f32, v[2 * k], v[2 * k + 1], M{ 8, 9, 10, 11, 12, 13, 14, 15, ~@as(i32, 8), ~@as(i32, 9), ~@as(i32, 10), ~@as(i32, 11), ~@as(i32, 12), ~@as(i32, 13), ~@as(i32, 14), ~@as(i32, 15) });
+    // quarters: lanes 4c..4c+3 hold u = t[i + 4] + t[i] of output 4m + c
+    var u: [4]F = undefined;
+    inline for (0..4) |m| u[m] = @shuffle(f32, t[2 * m], t[2 * m + 1], M{ 0, 1, 2, 3, 8, 9, 10, 11, ~@as(i32, 0), ~@as(i32, 1), ~@as(i32, 2), ~@as(i32, 3), ~@as(i32, 8), ~@as(i32, 9), ~@as(i32, 10), ~@as(i32, 11) }) +
+        @shuffle(f32, t[2 * m], t[2 * m + 1], M{ 4, 5, 6, 7, 12, 13, 14, 15, ~@as(i32, 4), ~@as(i32, 5), ~@as(i32, 6), ~@as(i32, 7), ~@as(i32, 12), ~@as(i32, 13), ~@as(i32, 14), ~@as(i32, 15) });
+    // pairs: lanes 2c, 2c + 1 hold (u0 + u2, u1 + u3) of output 8n + c
+    var w: [2]F = undefined;
+    inline for (0..2) |n| w[n] = @shuffle(f32, u[2 * n], u[2 * n + 1], M{ 0, 1, 4, 5, 8, 9, 12, 13, ~@as(i32, 0), ~@as(i32, 1), ~@as(i32, 4), ~@as(i32, 5), ~@as(i32, 8), ~@as(i32, 9), ~@as(i32, 12), ~@as(i32, 13) }) +
+        @shuffle(f32, u[2 * n], u[2 * n + 1], M{ 2, 3, 6, 7, 10, 11, 14, 15, ~@as(i32, 2), ~@as(i32, 3), ~@as(i32, 6), ~@as(i32, 7), ~@as(i32, 10), ~@as(i32, 11), ~@as(i32, 14), ~@as(i32, 15) });
+    const evens = M{ 0, 2, 4, 6, 8, 10, 12, 14, ~@as(i32, 0), ~@as(i32, 2), ~@as(i32, 4), ~@as(i32, 6), ~@as(i32, 8), ~@as(i32, 10), ~@as(i32, 12), ~@as(i32, 14) };
+    const odds = M{ 1, 3, 5, 7, 9, 11, 13, 15, ~@as(i32, 1), ~@as(i32, 3), ~@as(i32, 5), ~@as(i32, 7), ~@as(i32, 9), ~@as(i32, 11), ~@as(i32, 13), ~@as(i32, 15) };
+    return @shuffle(f32, w[0], w[1], evens) + @shuffle(f32, w[0], w[1], odds);
+}
+
 /// `ggml_vec_dot_f32` of `n` weights at `w` with `n` activations at `x`.
 pub fn dotVec(w: [*]const u8, x: [*]const u8, n: usize) f32 {
     const np = n & ~@as(usize, 4 * lanes - 1);
@@ -55,6 +76,17 @@ inline fn tile(comptime R: usize, comptime T: usize, w: [*]const u8, row_bytes: 
             const b = load(act + t * act_stride, i);
             inline for (0..R) |r| acc[r][t] = @mulAdd(F, a[r], b, acc[r][t]);
         }
+    }
+    if (R * T == 16) {
+        var all: [16]F = undefined;
+        inline for (0..R) |r| inline for (0..T) |t| {
+            all[r * T + t] = acc[r][t];
+        };
+        const sums: [16]f32 = reduce16x16(all);
+        inline for (0..R) |r| inline for (0..T) |t| {
+            out[t * out_stride + r] = sums[r * T + t];
+        };
+        return;
     }
     inline for (0..R) |r| inline for (0..T) |t| {
         out[t * out_stride + r] = reduce16(acc[r][t]);
@@ -91,6 +123,21 @@ pub fn matmulRows(w: [*]const u8, row_bytes: usize, cols: usize, lo: usize, hi: 
                 t += 1;
             }
         }
+    }
+}
+
+test "reduce16x16 is reduce16 on each vector" {
+    var prng = std.Random.DefaultPrng.init(9);
+    const r = prng.random();
+    for (0..1000) |_| {
+        var v: [16]F = undefined;
+        for (&v) |*x| {
+            var a: [16]f32 = undefined;
+            for (&a) |*e| e.* = (r.float(f32) - 0.5) * std.math.pow(f32, 2, @floatFromInt(r.intRangeAtMost(i32, -20, 20)));
+            x.* = a;
+        }
+        const got: [16]f32 = reduce16x16(v);
+        for (v, got) |x, g| try std.testing.expectEqual(@as(u32, @bitCast(reduce16(x))), @as(u32, @bitCast(g)));
     }
 }
 
