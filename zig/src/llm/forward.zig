@@ -9,6 +9,7 @@
 const std = @import("std");
 const builtin = @import("builtin");
 const quant = @import("quant.zig");
+const matmul_f32 = @import("matmul_f32.zig");
 const pool_mod = @import("pool.zig");
 const model_mod = @import("model.zig");
 const Model = model_mod.Model;
@@ -21,7 +22,9 @@ pub const Context = struct {
     model: *Model,
     n_ctx: usize,
     n_batch: usize,
-    /// [layer][position][kv_dim], F16 bits.
+    /// F16 bits. Head size 64 and up: [layer][position][kv_dim]. Smaller heads
+    /// (`tiled`): [layer][kv head][tile of 16 positions][dim][16], so attention runs on
+    /// 16 cells at a time (see `AttentionJob.headTiled`).
     k_cache: []u16,
     v_cache: []u16,
     x: []f32,
@@ -39,15 +42,20 @@ pub const Context = struct {
     logits: []f32,
     rope_cos: []f32,
     rope_sin: []f32,
+    /// The small-head cache layout and attention (head size < 64).
+    tiled: bool,
+    /// Tiles of 16 positions that cover `n_ctx`.
+    n_tiles: usize,
 
     pub fn init(gpa: std.mem.Allocator, model: *Model, n_ctx: usize, n_batch_max: usize) Error!*Context {
         const hp = model.hp;
         const n_batch = @max(1, @min(n_batch_max, n_ctx));
         const c = try gpa.create(Context);
         errdefer gpa.destroy(c);
-        c.* = .{ .gpa = gpa, .model = model, .n_ctx = n_ctx, .n_batch = n_batch, .k_cache = &.{}, .v_cache = &.{}, .x = &.{}, .xb = &.{}, .xb2 = &.{}, .q = &.{}, .k = &.{}, .v = &.{}, .att = &.{}, .hb = &.{}, .hb2 = &.{}, .act = &.{}, .scores = &.{}, .logits = &.{}, .rope_cos = &.{}, .rope_sin = &.{} };
+        const n_tiles = (n_ctx + lanes - 1) / lanes;
+        c.* = .{ .gpa = gpa, .model = model, .n_ctx = n_ctx, .n_batch = n_batch, .k_cache = &.{}, .v_cache = &.{}, .x = &.{}, .xb = &.{}, .xb2 = &.{}, .q = &.{}, .k = &.{}, .v = &.{}, .att = &.{}, .hb = &.{}, .hb2 = &.{}, .act = &.{}, .scores = &.{}, .logits = &.{}, .rope_cos = &.{}, .rope_sin = &.{}, .tiled = hp.head_dim < 64, .n_tiles = n_tiles };
         errdefer c.freeBuffers();
-        const kv = hp.n_layer * n_ctx * hp.kvDim();
+        const kv = hp.n_layer * (if (c.tiled) n_tiles * lanes else n_ctx) * hp.kvDim();
         c.k_cache = try gpa.alloc(u16, kv);
         c.v_cache = try gpa.alloc(u16, kv);
         c.x = try gpa.alloc(f32, n_batch * hp.n_embd);
@@ -61,7 +69,7 @@ pub const Context = struct {
         c.hb2 = try gpa.alloc(f32, n_batch * hp.n_ff);
         const max_cols = @max(hp.n_embd, hp.n_ff, hp.qDim());
         c.act = try gpa.alignedAlloc(u8, .@"64", n_batch * actStride(max_cols));
-        c.scores = try gpa.alloc(f32, model.pool.count * n_ctx);
+        c.scores = try gpa.alloc(f32, model.pool.count * n_tiles * lanes);
         c.logits = try gpa.alloc(f32, hp.n_vocab);
         c.rope_cos = try gpa.alloc(f32, n_batch * hp.rope_dim / 2);
         c.rope_sin = try gpa.alloc(f32, n_batch * hp.rope_dim / 2);
@@ -125,9 +133,7 @@ pub const Context = struct {
             c.matmuls(&.{ &layer.gate, &layer.up }, &.{ c.hb, c.hb2 }, c.xb, n);
             const ff = c.hb[0 .. n * hp.n_ff];
             switch (m.arch) {
-                .llama => for (ff, c.hb2[0 .. n * hp.n_ff]) |*g, u| {
-                    g.* = g.* / (1 + @exp(-g.*)) * u;
-                },
+                .llama => for (0..n) |t| swiglu(c.hb[t * hp.n_ff ..][0..hp.n_ff], c.hb2[t * hp.n_ff ..][0..hp.n_ff]),
                 .gemma3 => {
                     const table = m.gelu[0 .. 1 << 16];
                     for (ff, c.hb2[0 .. n * hp.n_ff]) |*g, u| g.* = geluLookup(table, g.*) * u;
@@ -161,9 +167,13 @@ pub const Context = struct {
                 done[j] = true;
             }
             for (0..n) |t| quant.prepare(kind, input[t * w.cols ..][0..w.cols], @alignCast(c.act[t * job.act_stride ..]));
-            var rows: usize = 0;
-            for (job.ws[0..job.count]) |w2| rows += w2.rows;
-            c.model.pool.run(.{ .run = MatmulJob.run, .ctx = &job, .work = rows * w.cols * n });
+            for (job.ws[0..job.count]) |w2| job.total += w2.rows;
+            const pool = &c.model.pool;
+            const work = job.total * w.cols * n;
+            // Chunks of 16 rows and up, about 16 per thread for one token (so a late or
+            // slow thread is made up for), 4 for a batch (longer runs over its tokens).
+            job.chunk_rows = if (pool.count == 1 or work < pool_mod.inline_work) job.total else pool_mod.chunkSize(job.total, pool.count, if (n == 1) 16 else 4, 16);
+            pool.run(.{ .run = MatmulJob.run, .ctx = &job, .chunks = (job.total + job.chunk_rows - 1) / job.chunk_rows, .work = work });
         }
     }
 
@@ -187,12 +197,34 @@ pub const Context = struct {
                 rope(k, c.rope_cos[t * hp.rope_dim / 2 ..], c.rope_sin[t * hp.rope_dim / 2 ..], hp.rope_dim, hp.rope_neox);
             }
             const kv_dim = hp.kvDim();
-            const at = (li * c.n_ctx + pos0 + t) * kv_dim;
-            for (c.k_cache[at..][0..kv_dim], c.k[t * kv_dim ..][0..kv_dim]) |*dst, v| dst.* = quant.f32ToF16(v);
-            for (c.v_cache[at..][0..kv_dim], c.v[t * kv_dim ..][0..kv_dim]) |*dst, v| dst.* = quant.f32ToF16(v);
+            const pos = pos0 + t;
+            if (c.tiled) {
+                for (0..hp.n_head_kv) |h| {
+                    const at = c.tileBase(li, h, pos / lanes) + pos % lanes;
+                    for (0..hd) |d| {
+                        c.k_cache[at + d * lanes] = quant.f32ToF16(c.k[t * kv_dim + h * hd + d]);
+                        c.v_cache[at + d * lanes] = quant.f32ToF16(c.v[t * kv_dim + h * hd + d]);
+                    }
+                }
+            } else {
+                const at = (li * c.n_ctx + pos) * kv_dim;
+                for (c.k_cache[at..][0..kv_dim], c.k[t * kv_dim ..][0..kv_dim]) |*dst, v| dst.* = quant.f32ToF16(v);
+                for (c.v_cache[at..][0..kv_dim], c.v[t * kv_dim ..][0..kv_dim]) |*dst, v| dst.* = quant.f32ToF16(v);
+            }
         }
         var job: AttentionJob = .{ .c = c, .li = li, .n = n, .pos0 = pos0, .window = if (sliding) hp.sliding_window else 0 };
-        c.model.pool.run(.{ .run = AttentionJob.run, .ctx = &job, .work = n * hp.n_head * (pos0 + n) * hd * 2 });
+        const pool = &c.model.pool;
+        const items = n * hp.n_head;
+        // Later tokens attend to more cells: small chunks, taken as threads come free.
+        job.chunk_items = pool_mod.chunkSize(items, pool.count, 8, 1);
+        pool.run(.{ .run = AttentionJob.run, .ctx = &job, .chunks = (items + job.chunk_items - 1) / job.chunk_items, .work = items * (pos0 + n) * hd * 2 });
+    }
+
+    /// Where the tile of positions `tile * 16 ..` of KV head `h` in layer `li` starts
+    /// (the `tiled` layout).
+    fn tileBase(c: *const Context, li: usize, h: usize, tile: usize) usize {
+        const hp = c.model.hp;
+        return ((li * hp.n_head_kv + h) * c.n_tiles + tile) * hp.head_dim * lanes;
     }
 };
 
@@ -208,13 +240,15 @@ const MatmulJob = struct {
     act: []align(64) const u8,
     act_stride: usize,
     n_tok: usize,
+    /// Rows of all weights, one range cut into chunks of `chunk_rows`.
+    total: usize = 0,
+    chunk_rows: usize = 0,
 
-    fn run(ctx: *const anyopaque, index: usize, count: usize) void {
+    fn run(ctx: *const anyopaque, thread: usize, chunk: usize) void {
+        _ = thread;
         const job: *const MatmulJob = @ptrCast(@alignCast(ctx));
-        var total: usize = 0;
-        for (job.ws[0..job.count]) |w| total += w.rows;
-        // Rows of all weights form one range, split evenly (in steps of 8 rows).
-        const start, const end = pool_mod.share(total, index, count, 8);
+        const start = chunk * job.chunk_rows;
+        const end = @min(job.total, start + job.chunk_rows);
         var offset: usize = 0;
         for (job.ws[0..job.count], job.outs[0..job.count]) |w, out| {
             const lo = @max(start, offset) - offset;
@@ -229,6 +263,7 @@ const MatmulJob = struct {
     }
 
     fn rowsOf(comptime t: quant.Type, w: *const Weight, out: [*]f32, job: *const MatmulJob, lo: usize, hi: usize) void {
+        if (t == .f32) return matmul_f32.matmulRows(w.data.ptr, w.row_bytes, w.cols, lo, hi, job.act.ptr, job.act_stride, job.n_tok, out, w.rows);
         quant.matmulRows(t, w.data.ptr, w.row_bytes, w.cols, lo, hi, job.act.ptr, job.act_stride, job.n_tok, out, w.rows);
     }
 };
@@ -239,18 +274,105 @@ const AttentionJob = struct {
     n: usize,
     pos0: usize,
     window: usize,
+    chunk_items: usize = 1,
 
-    fn run(ctx: *const anyopaque, index: usize, count: usize) void {
+    fn run(ctx: *const anyopaque, thread: usize, chunk: usize) void {
         const job: *const AttentionJob = @ptrCast(@alignCast(ctx));
         const c = job.c;
         const hp = c.model.hp;
         const items = job.n * hp.n_head;
-        const start, const end = pool_mod.share(items, index, count, 1);
-        const scores = c.scores[index * c.n_ctx ..][0..c.n_ctx];
+        const start = chunk * job.chunk_items;
+        const end = @min(items, start + job.chunk_items);
+        const scores = c.scores[thread * c.n_tiles * lanes ..][0 .. c.n_tiles * lanes];
         for (start..end) |item| {
             const t = item / hp.n_head;
             const h = item % hp.n_head;
-            job.head(scores, t, h);
+            if (c.tiled) job.headTiled(scores, t, h) else job.head(scores, t, h);
+        }
+    }
+
+    /// `head` for the tiled cache: the same operations on each cell, 16 cells (one tile)
+    /// at a time, so every score, probability and output has `head`'s bits.
+    fn headTiled(job: *const AttentionJob, scores: []f32, t: usize, h: usize) void {
+        // Common small head sizes get their own copy with the per-dimension loops unrolled.
+        switch (job.c.model.hp.head_dim) {
+            inline 8, 16, 32 => |hd| job.headTiledOf(hd, scores, t, h),
+            else => job.headTiledOf(null, scores, t, h),
+        }
+    }
+
+    fn headTiledOf(job: *const AttentionJob, comptime head_dim: ?usize, scores: []f32, t: usize, h: usize) void {
+        const c = job.c;
+        const hp = c.model.hp;
+        const hd = head_dim orelse hp.head_dim;
+        const kvh = h / (hp.n_head / hp.n_head_kv);
+        const pos = job.pos0 + t;
+        const first = if (job.window > 0 and pos + 1 > job.window) pos + 1 - job.window else 0;
+        const q = c.q[t * hp.qDim() + h * hd ..][0..hd];
+        const batched = job.n >= 2;
+        const tile0 = first / lanes;
+        const tile1 = pos / lanes + 1;
+        const base = c.tileBase(job.li, kvh, 0);
+        const tile_len = hd * lanes;
+        const ninf: F = @splat(-std.math.inf(f32));
+        var maxv = ninf;
+        for (tile0..tile1) |tile| {
+            const k = c.k_cache[base + tile * tile_len ..][0..tile_len];
+            const s = tileDots(k, q, batched) * @as(F, @splat(hp.kq_scale));
+            const live = cellMask(tile, first, pos);
+            const masked = @select(f32, live, s, ninf);
+            scores[tile * lanes ..][0..lanes].* = masked;
+            maxv = @max(maxv, masked);
+        }
+        const max: F = @splat(@reduce(.Max, maxv));
+        var sum: f64 = 0;
+        for (tile0..tile1) |tile| {
+            const cell = scores[tile * lanes ..][0..lanes];
+            const e = @select(f32, cellMask(tile, first, pos), expGgmlVec(cell.* - max), @as(F, @splat(0)));
+            cell.* = e;
+            sum += reduce16(e);
+        }
+        const inv: F = @splat(@as(f32, @floatCast(1.0 / sum)));
+        for (tile0..tile1) |tile| {
+            const cell = scores[tile * lanes ..][0..lanes];
+            cell.* = roundHalf(cell.* * inv);
+        }
+        const out = c.att[t * hp.qDim() + h * hd ..][0..hd];
+        const zero: F = @splat(0);
+        const all: @Vector(lanes, bool) = @splat(true);
+        const live_first = cellMask(tile0, first, pos);
+        const live_last = cellMask(tile1 - 1, first, pos);
+        if (head_dim) |n_dim| if (batched) {
+            // Every dimension's accumulator in a register, one pass over the tiles.
+            var acc: [n_dim]F = @splat(zero);
+            for (tile0..tile1) |tile| {
+                const live = if (tile == tile0) live_first else if (tile + 1 == tile1) live_last else all;
+                const p: F = scores[tile * lanes ..][0..lanes].*;
+                const vt = c.v_cache[base + tile * tile_len ..][0..tile_len];
+                inline for (0..n_dim) |d| {
+                    const v = @select(f32, live, halfToVec(vt[d * lanes ..][0..lanes]), zero);
+                    acc[d] = @mulAdd(F, v, p, acc[d]);
+                }
+            }
+            inline for (0..n_dim) |d| out[d] = reduce16(acc[d]);
+            return;
+        };
+        for (0..hd) |d| {
+            // Cache cells outside the window may hold anything: zeros go in their place.
+            var acc: [4]F = @splat(zero);
+            for (tile0..tile1) |tile| {
+                const raw = c.v_cache[base + tile * tile_len + d * lanes ..][0..lanes];
+                const live = if (tile == tile0) live_first else if (tile + 1 == tile1) live_last else all;
+                const v = @select(f32, live, halfToVec(raw), zero);
+                const p: F = scores[tile * lanes ..][0..lanes].*;
+                if (batched) {
+                    acc[0] = @mulAdd(F, v, p, acc[0]);
+                } else switch (tile % 4) {
+                    inline 0...3 => |g| acc[g] = @mulAdd(F, v, p, acc[g]),
+                    else => unreachable,
+                }
+            }
+            out[d] = reduce16(if (batched) acc[0] else (acc[0] + acc[2]) + (acc[1] + acc[3]));
         }
     }
 
@@ -314,6 +436,89 @@ const AttentionJob = struct {
 
 const lanes = 16;
 const F = @Vector(lanes, f32);
+const F64x8 = @Vector(8, f64);
+
+/// Which cells of tile `tile` lie in `[first, last]`.
+fn cellMask(tile: usize, first: usize, last: usize) @Vector(lanes, bool) {
+    const U = @Vector(lanes, u32);
+    const p = @as(U, @splat(@intCast(tile * lanes))) + std.simd.iota(u32, lanes);
+    const after = p >= @as(U, @splat(@intCast(first)));
+    return @select(bool, after, p <= @as(U, @splat(@intCast(last))), @as(@Vector(lanes, bool), @splat(false)));
+}
+
+/// `dotHalf(k, q, batched)` of the 16 cells of a tile (`tile[d * 16 + cell]`), each cell
+/// summed in exactly `dotHalf`'s order: lane l of a 16-lane accumulator there is a
+/// vector over cells here, and the horizontal sums become sums of vectors.
+inline fn tileDots(tile: []const u16, q: []const f32, batched: bool) F {
+    const n = q.len;
+    var r: [lanes]F = undefined;
+    if (batched and n % lanes == 0) {
+        for (0..lanes) |l| {
+            var acc: F = @splat(0);
+            var i: usize = 0;
+            while (i < n) : (i += lanes) acc = @mulAdd(F, halfToVec(tile[(i + l) * lanes ..][0..lanes]), @splat(q[i + l]), acc);
+            r[l] = acc;
+        }
+        return reduceLanes(r);
+    }
+    const np = n & ~@as(usize, 4 * lanes - 1);
+    var lo: F64x8 = @splat(0);
+    var hi: F64x8 = @splat(0);
+    if (np > 0) {
+        for (0..lanes) |l| {
+            var acc: [4]F = @splat(@splat(0));
+            var i: usize = 0;
+            while (i < np) : (i += 4 * lanes) {
+                inline for (0..4) |j| acc[j] = @mulAdd(F, halfToVec(tile[(i + j * lanes + l) * lanes ..][0..lanes]), @splat(q[i + j * lanes + l]), acc[j]);
+            }
+            r[l] = (acc[0] + acc[2]) + (acc[1] + acc[3]);
+        }
+        const s = reduceLanes(r);
+        lo = @floatCast(@as(@Vector(8, f32), @shuffle(f32, s, undefined, std.simd.iota(i32, 8))));
+        hi = @floatCast(@as(@Vector(8, f32), @shuffle(f32, s, undefined, std.simd.iota(i32, 8) + @as(@Vector(8, i32), @splat(8)))));
+    }
+    for (np..n) |i| {
+        const p = halfToVec(tile[i * lanes ..][0..lanes]) * @as(F, @splat(q[i]));
+        lo += @as(F64x8, @floatCast(@as(@Vector(8, f32), @shuffle(f32, p, undefined, std.simd.iota(i32, 8)))));
+        hi += @as(F64x8, @floatCast(@as(@Vector(8, f32), @shuffle(f32, p, undefined, std.simd.iota(i32, 8) + @as(@Vector(8, i32), @splat(8))))));
+    }
+    const lo32: @Vector(8, f32) = @floatCast(lo);
+    const hi32: @Vector(8, f32) = @floatCast(hi);
+    return std.simd.join(lo32, hi32);
+}
+
+/// Each lane rounded to F16 and back.
+fn roundHalf(v: F) F {
+    if (has_f16c) return @floatCast(@as(@Vector(lanes, f16), @floatCast(v)));
+    var out: [lanes]f32 = undefined;
+    inline for (0..lanes) |i| out[i] = quant.f16ToF32(quant.f32ToF16(v[i]));
+    return out;
+}
+
+/// `expGgml` on 16 lanes (the same bits): `_mm512_scalef_ps` is one correctly rounded
+/// multiplication by 2^n, done here in two where 2^n is not a normal float.
+fn expGgmlVec(x: F) F {
+    const r: F = @splat(0x1.8p23);
+    const z = @mulAdd(F, x, @splat(0x1.715476p+0), r);
+    const n = z - r;
+    const b = @mulAdd(F, -n, @splat(0x1.7f7d1cp-20), @mulAdd(F, -n, @splat(0x1.62e4p-1), x));
+    const u = b * b;
+    const p1 = @mulAdd(F, @mulAdd(F, @splat(0x1.0e4020p-7), b, @splat(0x1.573e2ep-5)), u, @mulAdd(F, @splat(0x1.555e66p-3), b, @splat(0x1.fffdb6p-2)));
+    const j = @mulAdd(F, p1, u, @mulAdd(F, @splat(0x1.ffffecp-1), b, @splat(1.0)));
+    const I = @Vector(lanes, i32);
+    const ok = @abs(n) <= @as(F, @splat(192));
+    const ni: I = @intFromFloat(@select(f32, ok, n, @as(F, @splat(0))));
+    // n = a + b2 with 2^a exact for j and 2^b2 a normal float: one rounding, at the end.
+    const low = ni < @as(I, @splat(-126));
+    const high = ni > @as(I, @splat(127));
+    const a = @select(i32, low, ni + @as(I, @splat(100)), @select(i32, high, ni - @as(I, @splat(64)), ni));
+    const b2 = @select(i32, low, @as(I, @splat(-100)), @select(i32, high, @as(I, @splat(64)), @as(I, @splat(0))));
+    const pow_a: F = @bitCast((a + @as(I, @splat(127))) << @splat(23));
+    const pow_b: F = @bitCast((b2 + @as(I, @splat(127))) << @splat(23));
+    const res = (j * pow_a) * pow_b;
+    const alt = @select(f32, n <= @as(F, @splat(0)), @as(F, @splat(0)), @as(F, @splat(std.math.inf(f32))));
+    return @select(f32, ok, res, alt);
+}
 
 const has_f16c = builtin.cpu.arch == .x86_64 and std.Target.x86.featureSetHas(builtin.cpu.features, .f16c);
 
@@ -385,6 +590,18 @@ fn expGgml(x: f32) f32 {
     const u = b * b;
     const j = @mulAdd(f32, @mulAdd(f32, @mulAdd(f32, 0x1.0e4020p-7, b, 0x1.573e2ep-5), u, @mulAdd(f32, 0x1.555e66p-3, b, 0x1.fffdb6p-2)), u, @mulAdd(f32, 0x1.ffffecp-1, b, 1.0));
     return std.math.ldexp(j, @as(i32, @intFromFloat(n)));
+}
+
+/// g = silu(g) * u over one token's row, as ggml's `ggml_vec_swiglu_f32`: 16 at a time
+/// with its vector `expf`, the rest with the C library's.
+fn swiglu(g: []f32, u: []const f32) void {
+    var i: usize = 0;
+    while (i + lanes <= g.len) : (i += lanes) {
+        const x: F = g[i..][0..lanes].*;
+        const one: F = @splat(1);
+        g[i..][0..lanes].* = x / (one + expGgmlVec(@as(F, @splat(0)) - x)) * u[i..][0..lanes].*;
+    }
+    for (g[i..], u[i..]) |*x, y| x.* = x.* / (1 + @exp(-x.*)) * y;
 }
 
 fn rmsNorm(out: []f32, x: []const f32, w: []const f32, eps: f32) void {
@@ -473,4 +690,41 @@ test "the GELU table gives geluF16's bits" {
         const got: u32 = @bitCast(geluLookup(table, x));
         if (x == x) try std.testing.expectEqual(want, got);
     }
+}
+
+test "tiled attention sums equal the per-cell ones bit for bit" {
+    var prng = std.Random.DefaultPrng.init(11);
+    const r = prng.random();
+    var tile: [256 * lanes]u16 = undefined;
+    var k: [256]u16 = undefined;
+    var q: [256]f32 = undefined;
+    for ([_]usize{ 2, 8, 16, 24, 32, 48, 64, 80, 128, 256 }) |hd| {
+        for (0..20) |_| {
+            for (tile[0 .. hd * lanes]) |*x| x.* = quant.f32ToF16((r.float(f32) - 0.5) * 4);
+            for (q[0..hd]) |*x| x.* = quant.f16ToF32(quant.f32ToF16((r.float(f32) - 0.5) * 4));
+            for ([_]bool{ false, true }) |batched| {
+                const got: [lanes]f32 = tileDots(tile[0 .. hd * lanes], q[0..hd], batched);
+                for (0..lanes) |cell| {
+                    for (0..hd) |d| k[d] = tile[d * lanes + cell];
+                    const want = dotHalf(k[0..hd], q[0..hd], batched);
+                    try std.testing.expectEqual(@as(u32, @bitCast(want)), @as(u32, @bitCast(got[cell])));
+                }
+            }
+        }
+    }
+    for (0..20000) |i| {
+        var x: [lanes]f32 = undefined;
+        for (&x, 0..) |*v, l| v.* = switch ((i + l) % 4) {
+            0 => -r.float(f32) * 120,
+            1 => -r.float(f32) * 4,
+            2 => (r.float(f32) - 0.5) * 200,
+            else => -@as(f32, @floatFromInt(i % 130)) - r.float(f32),
+        };
+        const got: [lanes]f32 = expGgmlVec(x);
+        for (x, got) |v, g| try std.testing.expectEqual(@as(u32, @bitCast(expGgml(v))), @as(u32, @bitCast(g)));
+    }
+}
+
+test {
+    _ = matmul_f32;
 }

@@ -1014,20 +1014,9 @@ pub fn matmulRows(comptime t: Type, w: [*]const u8, row_bytes: usize, cols: usiz
 const lanes = 16;
 const F = @Vector(lanes, f32);
 
+/// `ggml_vec_dot_f32`'s order (see matmul_f32.zig).
 pub fn dotF32(w: []const u8, x: []const f32) f32 {
-    const n = x.len;
-    var acc0: F = @splat(0);
-    var acc1: F = @splat(0);
-    var i: usize = 0;
-    while (i + 2 * lanes <= n) : (i += 2 * lanes) {
-        const a0: F = @as(*align(1) const [lanes]f32, @ptrCast(w[i * 4 ..].ptr)).*;
-        const a1: F = @as(*align(1) const [lanes]f32, @ptrCast(w[(i + lanes) * 4 ..].ptr)).*;
-        acc0 = @mulAdd(F, a0, x[i..][0..lanes].*, acc0);
-        acc1 = @mulAdd(F, a1, x[i + lanes ..][0..lanes].*, acc1);
-    }
-    var s = @reduce(.Add, acc0 + acc1);
-    while (i < n) : (i += 1) s += @as(f32, @bitCast(w[i * 4 ..][0..4].*)) * x[i];
-    return s;
+    return @import("matmul_f32.zig").dotVec(w.ptr, @ptrCast(x.ptr), x.len);
 }
 
 fn halfVec(comptime bf: bool, raw: @Vector(lanes, u16)) F {
