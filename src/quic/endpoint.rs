@@ -140,8 +140,34 @@ fn shared_client_configs() -> ghostkit::quic::ClientConfigCache {
 }
 
 pub(crate) struct EndpointShared {
-    pub(crate) endpoint: Endpoint,
+    /// Freed once the endpoint is closed and idle (or destroyed): quinn's endpoint holds a
+    /// socket and a receive buffer of a few MiB that should not wait for the garbage
+    /// collector to finalize the JS object.
+    endpoint: std::sync::Mutex<Option<Endpoint>>,
     pub(crate) sink: Sink,
+}
+
+impl EndpointShared {
+    /// Runs `f` on the endpoint, or fails with ERR_QUIC_CLOSED once it was freed.
+    fn with<T>(&self, f: impl FnOnce(&Endpoint) -> Result<T>) -> Result<T> {
+        let endpoint = self.endpoint.lock().unwrap_or_else(|e| e.into_inner());
+        match endpoint.as_ref() {
+            Some(endpoint) => f(endpoint),
+            None => Err(js_error("ERR_QUIC_CLOSED", None, "the endpoint is closed")),
+        }
+    }
+
+    /// A handle to quinn's endpoint, unless it was freed.
+    fn quinn(&self) -> Option<quinn::Endpoint> {
+        self.with(|e| Ok(e.quinn().clone())).ok()
+    }
+
+    fn free(&self) {
+        self.endpoint
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+    }
 }
 
 /// A bound QUIC endpoint.
@@ -186,19 +212,18 @@ impl QuicEndpoint {
             }
         };
         Ok(QuicEndpoint {
-            shared: Arc::new(EndpointShared { endpoint, sink }),
+            shared: Arc::new(EndpointShared {
+                endpoint: std::sync::Mutex::new(Some(endpoint)),
+                sink,
+            }),
         })
     }
 
     /// `ip:port` of the bound socket.
     #[napi]
     pub fn local_address(&self) -> Result<String> {
-        Ok(self
-            .shared
-            .endpoint
-            .local_addr()
-            .map_err(core_error)?
-            .to_string())
+        self.shared
+            .with(|e| Ok(e.local_addr().map_err(core_error)?.to_string()))
     }
 
     /// Accepts connections until the endpoint closes, reporting each as it completes its
@@ -207,20 +232,26 @@ impl QuicEndpoint {
     #[napi]
     pub fn start_accepting(&self, max_handshakes: u32) {
         let shared = self.shared.clone();
+        let Some(endpoint) = shared.quinn() else {
+            return;
+        };
         let permits = Arc::new(napi::tokio::sync::Semaphore::new(
             max_handshakes.max(1) as usize
         ));
         let spawner = shared.sink.clone();
         spawner.spawn(async move {
-            while let Some(incoming) = shared.endpoint.quinn().accept().await {
+            while let Some(incoming) = endpoint.accept().await {
                 let Ok(permit) = permits.clone().acquire_owned().await else {
                     break;
                 };
                 let shared = shared.clone();
                 shared.sink.clone().spawn(async move {
-                    let result = match shared.endpoint.accept(incoming) {
-                        Ok(connecting) => connecting.await,
-                        Err(error) => Err(error),
+                    let accepted = shared.with(|e| Ok(e.accept(incoming)));
+                    let result = match accepted {
+                        Ok(Ok(connecting)) => connecting.await,
+                        Ok(Err(error)) => Err(error),
+                        // Freed meanwhile (destroyed): the attempt is dropped with it.
+                        Err(_) => return,
                     };
                     drop(permit);
                     match result {
@@ -257,11 +288,10 @@ impl QuicEndpoint {
     ) -> Result<Option<QuicConnection>> {
         let address = parse_address(&address)?;
         let tls = tls.map(|t| t.to_core());
-        let connecting = self
-            .shared
-            .endpoint
-            .connect(address, &server_name, tls.as_ref())
-            .map_err(core_error)?;
+        let connecting = self.shared.with(|e| {
+            e.connect(address, &server_name, tls.as_ref())
+                .map_err(core_error)
+        })?;
         let shared = self.shared.clone();
         let connecting = if early_data {
             match connecting.into_0rtt() {
@@ -307,7 +337,7 @@ impl QuicEndpoint {
     #[napi]
     pub fn rebind(&self, address: String) -> Result<()> {
         let address = parse_address(&address)?;
-        self.shared.endpoint.rebind(address).map_err(core_error)
+        self.shared.with(|e| e.rebind(address).map_err(core_error))
     }
 
     /// Closes every connection with `code`/`reason`; ENDPOINT_CLOSED follows once the
@@ -315,13 +345,18 @@ impl QuicEndpoint {
     #[napi]
     pub fn close(&self, code: BigInt, reason: String) -> Result<()> {
         let code = varint(code)?;
-        let quinn = self.shared.endpoint.quinn().clone();
-        quinn.close(code, reason.as_bytes());
-        let sink = self.shared.sink.clone();
-        sink.clone().spawn(async move {
-            quinn.wait_idle().await;
-            sink.emit(kind::ENDPOINT_CLOSED, 0, Payload::Null);
-            sink.release();
+        let shared = self.shared.clone();
+        let quinn = shared.quinn();
+        if let Some(quinn) = &quinn {
+            quinn.close(code, reason.as_bytes());
+        }
+        self.shared.sink.spawn(async move {
+            if let Some(quinn) = quinn {
+                quinn.wait_idle().await;
+            }
+            shared.sink.emit(kind::ENDPOINT_CLOSED, 0, Payload::Null);
+            shared.sink.release();
+            shared.free();
         });
         Ok(())
     }
@@ -329,8 +364,11 @@ impl QuicEndpoint {
     /// Closes at once and releases the sink.
     #[napi]
     pub fn destroy(&self) {
-        self.shared.endpoint.quinn().close(0u32.into(), b"");
+        if let Some(quinn) = self.shared.quinn() {
+            quinn.close(0u32.into(), b"");
+        }
         self.shared.sink.release();
+        self.shared.free();
     }
 
     /// Whether the endpoint keeps the process alive.
@@ -342,7 +380,9 @@ impl QuicEndpoint {
     /// Connections currently open on this endpoint.
     #[napi]
     pub fn open_connections(&self) -> u32 {
-        self.shared.endpoint.quinn().open_connections() as u32
+        self.shared
+            .quinn()
+            .map_or(0, |q| q.open_connections() as u32)
     }
 }
 

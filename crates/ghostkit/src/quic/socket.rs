@@ -96,8 +96,13 @@ impl AsyncUdpSocket for Batched {
         self.inner.max_transmit_segments()
     }
 
+    /// quinn sizes each endpoint's receive buffer as its largest datagram (65,527 bytes
+    /// here) × this × 32 receive slots: with the OS's 64 GRO segments that is 128 MiB per
+    /// endpoint, reserved until the endpoint is freed (a process with a few hundred closed
+    /// endpoints not yet collected could no longer `fork`). A GRO batch carries at most
+    /// 64 KiB of payload, so two of the largest datagrams per slot hold any batch.
     fn max_receive_segments(&self) -> usize {
-        self.inner.max_receive_segments()
+        self.inner.max_receive_segments().min(2)
     }
 
     fn may_fragment(&self) -> bool {
