@@ -93,6 +93,9 @@ fn throw(info: ErrorInfo) -> napi::Error {
     js_error(&info.code, info.error_code.map(|c| c as u64), &info.message)
 }
 
+/// The reader gathers further buffered chunks only after a first chunk of this size.
+const GATHER_AFTER_BYTES: usize = 4096;
+
 /// What one non-waiting read attempt produced.
 enum Gathered {
     Data(Vec<bytes::Bytes>),
@@ -236,7 +239,12 @@ impl QuicStream {
                 let payload = match first {
                     Ok(Some(chunk)) => {
                         let mut data = vec![chunk.bytes];
-                        if let Gathered::Data(more) = gather(recv, max - data[0].len()) {
+                        // A chunk smaller than a packet's worth is a message on its own
+                        // (request/response traffic): hand it over without looking for
+                        // more. A full one means a transfer: gather what else is buffered.
+                        if data[0].len() >= GATHER_AFTER_BYTES
+                            && let Gathered::Data(more) = gather(recv, max - data[0].len())
+                        {
                             data.extend(more);
                         }
                         Payload::Data(Data(data))
