@@ -90,19 +90,24 @@ impl Data {
         if status != napi::sys::Status::napi_ok {
             return Err(napi::Error::from_reason("cannot allocate a Buffer"));
         }
-        let mut offset = 0;
-        for chunk in &self.0 {
-            // SAFETY: `data` has room for `total` bytes, the sum of the chunks' lengths.
-            unsafe {
-                std::ptr::copy_nonoverlapping(
-                    chunk.as_ptr(),
-                    data.cast::<u8>().add(offset),
-                    chunk.len(),
-                )
-            };
-            offset += chunk.len();
-        }
+        // SAFETY: `data` has room for `total` bytes, the sum of the chunks' lengths.
+        unsafe { copy_chunks(data.cast(), &self.0) };
         Ok(value)
+    }
+}
+
+/// Copies `chunks` back to back to `dst`.
+///
+/// # Safety
+/// `dst` has room for the sum of the chunks' lengths.
+pub(crate) unsafe fn copy_chunks(dst: *mut u8, chunks: &[bytes::Bytes]) {
+    let mut at = dst;
+    for chunk in chunks {
+        // SAFETY: within the room the caller guarantees.
+        unsafe {
+            std::ptr::copy_nonoverlapping(chunk.as_ptr(), at, chunk.len());
+            at = at.add(chunk.len());
+        }
     }
 }
 

@@ -43,6 +43,27 @@ impl<T> Half<T> {
         })
     }
 
+    /// The code `reset`/`stop` left for the task it interrupted.
+    fn interrupt_code(&self) -> quinn::VarInt {
+        quinn::VarInt::from_u64(self.code.load(Ordering::Relaxed)).unwrap_or_default()
+    }
+
+    /// Abandons this half with `code` (`abandon` is RESET_STREAM or STOP_SENDING): now when
+    /// no task holds it, else by interrupting that task. Idempotent.
+    fn abandon(&self, code: quinn::VarInt, abandon: impl FnOnce(&mut T, quinn::VarInt)) {
+        match self.stream.try_lock() {
+            Ok(mut guard) => {
+                if let Some(mut stream) = guard.take() {
+                    abandon(&mut stream, code);
+                }
+            }
+            Err(_) => {
+                self.code.store(code.into_inner(), Ordering::Relaxed);
+                self.interrupt.notify_one();
+            }
+        }
+    }
+
     async fn wanted(&self) {
         while !self.want.load(Ordering::Acquire) {
             self.wanted.notified().await;
@@ -222,19 +243,15 @@ impl QuicStream {
         let id = self.id;
         self.sink.spawn(async move {
             let mut guard = half.stream.lock().await;
-            loop {
+            // True when `stop` interrupted the reader.
+            let interrupted = loop {
                 let Some(recv) = guard.as_mut() else {
                     sink.emit(kind::READ, id, Payload::Error(closed_info("reading")));
-                    break;
+                    break false;
                 };
                 let first = napi::tokio::select! {
                     chunk = recv.read_chunk(max, true) => chunk,
-                    () = half.interrupt.notified() => {
-                        let _ = recv.stop(quinn::VarInt::from_u64(half.code.load(Ordering::Relaxed)).unwrap_or_default());
-                        guard.take();
-                        sink.emit(kind::READ, id, Payload::Null);
-                        break;
-                    }
+                    () = half.interrupt.notified() => break true,
                 };
                 let payload = match first {
                     Ok(Some(chunk)) => {
@@ -254,18 +271,13 @@ impl QuicStream {
                 };
                 if !matches!(payload, Payload::Data(_)) {
                     sink.emit(kind::READ, id, payload);
-                    break;
+                    break false;
                 }
                 // Paused by JS: hold this batch until it wants more (or stops the stream).
                 if !half.want.load(Ordering::Acquire) {
                     napi::tokio::select! {
                         () = half.wanted() => {}
-                        () = half.interrupt.notified() => {
-                            let _ = recv.stop(quinn::VarInt::from_u64(half.code.load(Ordering::Relaxed)).unwrap_or_default());
-                            guard.take();
-                            sink.emit(kind::READ, id, Payload::Null);
-                            break;
-                        }
+                        () = half.interrupt.notified() => break true,
                     }
                 }
                 let flow = half.clone();
@@ -274,6 +286,12 @@ impl QuicStream {
                         flow.want.store(false, Ordering::Release);
                     }
                 });
+            };
+            if interrupted {
+                if let Some(mut recv) = guard.take() {
+                    let _ = recv.stop(half.interrupt_code());
+                }
+                sink.emit(kind::READ, id, Payload::Null);
             }
             half.reader.store(false, Ordering::Release);
             // Unlock before any later read: JS may read again (it gets the end or error).
@@ -364,7 +382,7 @@ impl QuicStream {
                     Err(error) => Payload::Error(write_error(&error)),
                 },
                 () = half.interrupt.notified() => {
-                    let _ = send.reset(quinn::VarInt::from_u64(half.code.load(Ordering::Relaxed)).unwrap_or_default());
+                    let _ = send.reset(half.interrupt_code());
                     guard.take();
                     Payload::Error(closed_info("writing"))
                 }
@@ -398,19 +416,10 @@ impl QuicStream {
     #[napi]
     pub fn reset(&self, code: BigInt) -> Result<()> {
         let code = varint(code)?;
-        let Some(half) = self.send.clone() else {
-            return Ok(());
-        };
-        match half.stream.try_lock() {
-            Ok(mut guard) => {
-                if let Some(mut send) = guard.take() {
-                    let _ = send.reset(code);
-                }
-            }
-            Err(_) => {
-                half.code.store(code.into_inner(), Ordering::Relaxed);
-                half.interrupt.notify_one();
-            }
+        if let Some(half) = &self.send {
+            half.abandon(code, |send, code| {
+                let _ = send.reset(code);
+            });
         }
         Ok(())
     }
@@ -419,19 +428,10 @@ impl QuicStream {
     #[napi]
     pub fn stop(&self, code: BigInt) -> Result<()> {
         let code = varint(code)?;
-        let Some(half) = self.recv.clone() else {
-            return Ok(());
-        };
-        match half.stream.try_lock() {
-            Ok(mut guard) => {
-                if let Some(mut recv) = guard.take() {
-                    let _ = recv.stop(code);
-                }
-            }
-            Err(_) => {
-                half.code.store(code.into_inner(), Ordering::Relaxed);
-                half.interrupt.notify_one();
-            }
+        if let Some(half) = &self.recv {
+            half.abandon(code, |recv, code| {
+                let _ = recv.stop(code);
+            });
         }
         Ok(())
     }

@@ -607,11 +607,7 @@ pub(crate) unsafe fn slab_copy(
             };
         }
         let start = slab.used;
-        let mut at = slab.data.add(start);
-        for chunk in chunks {
-            std::ptr::copy_nonoverlapping(chunk.as_ptr(), at, chunk.len());
-            at = at.add(chunk.len());
-        }
+        super::sink::copy_chunks(slab.data.add(start), chunks);
         // The next slice starts 8-byte aligned (for typed-array views over it).
         slab.used = (start + total).next_multiple_of(8).min(slab.size);
         let mut value = std::ptr::null_mut();
